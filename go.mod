@@ -1,0 +1,3 @@
+module workbench
+
+go 1.26
