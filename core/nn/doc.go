@@ -1,0 +1,13 @@
+// Package nn holds the forward and backward passes of the Transformer's
+// operations, side by side: embeddings, LayerNorm, linear layers, causal
+// self-attention, GELU and softmax cross-entropy.
+//
+// Every function works on caller-owned, preallocated float32 slices in
+// row-major layout and never allocates in steady state. Backward functions
+// accumulate (+=) into parameter gradients, so a block executed several
+// times in one pass receives the sum of its contributions; gradients with
+// respect to activations are overwritten unless a doc comment says
+// otherwise. Work is split over kern.Threads() with a partition that does
+// not change the order of any sum, so results do not depend on the thread
+// count.
+package nn
