@@ -73,6 +73,22 @@ func TestLinearGrad(t *testing.T) {
 	}
 }
 
+func TestLinearResidualForward(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	const rows, in, out = 9, 5, 6
+	inp, w, b := randSlice(rng, rows*in, 1), randSlice(rng, in*out, 1), randSlice(rng, out, 1)
+	resid := randSlice(rng, rows*out, 1)
+	got, want := make([]float32, rows*out), make([]float32, rows*out)
+	LinearResidualForward(got, resid, inp, w, b, rows, in, out)
+	LinearForward(want, inp, w, b, rows, in, out)
+	for i := range want {
+		want[i] += resid[i]
+		if math.Abs(float64(got[i]-want[i])) > 1e-5 {
+			t.Fatalf("out[%d] = %g, want %g", i, got[i], want[i])
+		}
+	}
+}
+
 func TestLayerNormGrad(t *testing.T) {
 	for _, tc := range []struct{ rows, c int }{{1, 2}, {3, 8}, {17, 33}} {
 		rng := rand.New(rand.NewPCG(2, uint64(tc.c)))

@@ -13,6 +13,13 @@ func LinearForward(out, inp, w, bias []float32, rows, inC, outC int) {
 	kern.Sgemm(false, false, rows, outC, inC, 1, inp, inC, w, outC, beta, out, outC)
 }
 
+// LinearResidualForward computes out = resid + inp·w + bias, the linear
+// layer that closes a residual branch. out must not alias inp.
+func LinearResidualForward(out, resid, inp, w, bias []float32, rows, inC, outC int) {
+	parallel(addRowsPool, rows, addRows{out, resid, bias, outC})
+	kern.Sgemm(false, false, rows, outC, inC, 1, inp, inC, w, outC, 1, out, outC)
+}
+
 // LinearBackward computes dinp = dout · wᵀ (overwritten; skipped when dinp
 // is nil) and accumulates dw += inpᵀ · dout and dbias += column sums of
 // dout (skipped when dw, respectively dbias, is nil).
@@ -57,6 +64,24 @@ func (t *colSum) Range(lo, hi int) {
 		row := t.m[r*t.c+lo : r*t.c+hi]
 		for j, v := range row {
 			s[j] += v
+		}
+	}
+}
+
+var addRowsPool = newPool[addRows]()
+
+// addRows writes out[r] = m[r] + vec for every row r.
+type addRows struct {
+	out, m, vec []float32
+	c           int
+}
+
+func (t *addRows) Range(lo, hi int) {
+	c := t.c
+	for r := lo; r < hi; r++ {
+		o, m := t.out[r*c:(r+1)*c], t.m[r*c:(r+1)*c]
+		for j, v := range t.vec[:c] {
+			o[j] = m[j] + v
 		}
 	}
 }

@@ -1,0 +1,274 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"workbench/core/kern"
+	"workbench/core/nn"
+)
+
+// Model is a GPT-2-style decoder with preallocated activations for the
+// deepest plan it may run.
+type Model struct {
+	Config Config
+	Layout *Layout
+	Params Params // weights
+	Grads  Params // gradients, same layout as Params
+
+	// Frozen marks groups that receive no gradient (their weights stay
+	// fixed). Backward skips their weight gradients and stops early when
+	// nothing below needs a gradient.
+	Frozen []bool
+	// Touched marks groups that received a gradient since the last
+	// ZeroGrad; the optimizer updates exactly these groups.
+	Touched []bool
+
+	acts acts
+	// state of the last Forward, used by Backward
+	plan    []int
+	tokens  []int32
+	targets []int32
+	b, t    int
+	count   int // targets that are not ignored
+}
+
+// acts holds the activations kept for the backward pass, indexed by
+// executed position, and the backward scratch buffers.
+type acts struct {
+	res                  [][]float32 // residual stream entering position i; res[n] leaves the last block
+	ln1, ln1Mean, ln1Std [][]float32
+	qkv, att, atty, res2 [][]float32
+	ln2, ln2Mean, ln2Std [][]float32
+	fch, fchGelu         [][]float32
+	lnf, lnfMean, lnfStd []float32
+	logits, losses       []float32
+
+	dres, dtmp, dqkv, datty, dfch, dattScratch []float32
+}
+
+// New returns a model of shape c with GPT-2's initialisation drawn from
+// seed: weights normal(0, 0.02), the residual output projections
+// (attn.c_proj and mlp.c_proj) normal(0, 0.02/sqrt(2·Layers)), biases 0,
+// LayerNorm weights 1.
+func New(c Config, seed uint64) (*Model, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	l := NewLayout(c)
+	m := &Model{
+		Config:  c,
+		Layout:  l,
+		Frozen:  make([]bool, len(l.Groups)),
+		Touched: make([]bool, len(l.Groups)),
+	}
+	m.Params = views(l, make([]float32, l.Size), c.Layers)
+	m.Grads = views(l, make([]float32, l.Size), c.Layers)
+	m.allocActs()
+	m.Init(seed)
+	return m, nil
+}
+
+// Init redraws every parameter with GPT-2's initialisation from seed.
+func (m *Model) Init(seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 0x6770742d32))
+	std := 0.02
+	projStd := 0.02 / math.Sqrt(2*float64(m.Config.Layers))
+	normal := func(s []float32, sd float64) {
+		for i := range s {
+			s[i] = float32(rng.NormFloat64() * sd)
+		}
+	}
+	fill := func(s []float32, v float32) {
+		for i := range s {
+			s[i] = v
+		}
+	}
+	p := &m.Params
+	normal(p.WTE, std)
+	normal(p.WPE, std)
+	for i := range p.Blocks {
+		b := &p.Blocks[i]
+		fill(b.LN1W, 1)
+		fill(b.LN1B, 0)
+		normal(b.AttnW, std)
+		fill(b.AttnB, 0)
+		normal(b.AttnProjW, projStd)
+		fill(b.AttnProjB, 0)
+		fill(b.LN2W, 1)
+		fill(b.LN2B, 0)
+		normal(b.FCW, std)
+		fill(b.FCB, 0)
+		normal(b.FCProjW, projStd)
+		fill(b.FCProjB, 0)
+	}
+	fill(p.LNFW, 1)
+	fill(p.LNFB, 0)
+}
+
+func (m *Model) allocActs() {
+	c := m.Config
+	n, bt, d := c.depth(), c.Batch*c.Seq, c.Dim
+	att := c.Batch * c.Heads * c.Seq * c.Seq
+	many := func(k, size int) [][]float32 {
+		s := make([][]float32, k)
+		for i := range s {
+			s[i] = make([]float32, size)
+		}
+		return s
+	}
+	a := &m.acts
+	a.res = many(n+1, bt*d)
+	a.ln1, a.ln1Mean, a.ln1Std = many(n, bt*d), many(n, bt), many(n, bt)
+	a.qkv, a.att, a.atty, a.res2 = many(n, bt*3*d), many(n, att), many(n, bt*d), many(n, bt*d)
+	a.ln2, a.ln2Mean, a.ln2Std = many(n, bt*d), many(n, bt), many(n, bt)
+	a.fch, a.fchGelu = many(n, bt*4*d), many(n, bt*4*d)
+	a.lnf, a.lnfMean, a.lnfStd = make([]float32, bt*d), make([]float32, bt), make([]float32, bt)
+	a.logits, a.losses = make([]float32, bt*c.Vocab), make([]float32, bt)
+	a.dres, a.dtmp, a.datty = make([]float32, bt*d), make([]float32, bt*d), make([]float32, bt*d)
+	a.dqkv, a.dfch, a.dattScratch = make([]float32, bt*3*d), make([]float32, bt*4*d), make([]float32, att)
+}
+
+// CheckPlan reports an error unless plan is a valid depth plan for m.
+func (m *Model) CheckPlan(plan []int) error {
+	if len(plan) == 0 {
+		return fmt.Errorf("empty depth plan")
+	}
+	if len(plan) > m.Config.depth() {
+		return fmt.Errorf("depth plan of length %d exceeds the maximum depth %d", len(plan), m.Config.depth())
+	}
+	for i, p := range plan {
+		if p < 0 || p >= m.Config.Layers {
+			return fmt.Errorf("depth plan position %d uses block %d, want [0, %d)", i, p, m.Config.Layers)
+		}
+	}
+	return nil
+}
+
+// Forward runs the plan on b sequences of t tokens (tokens and targets hold
+// b·t values, row-major) and returns the mean cross-entropy over targets
+// that are not nn.IgnoreIndex. It keeps what Backward needs. It returns an
+// error for an invalid plan or shape; token and target values must lie in
+// [0, Vocab) (targets may also be nn.IgnoreIndex).
+func (m *Model) Forward(plan []int, tokens, targets []int32, b, t int) (float64, error) {
+	c := m.Config
+	if err := m.CheckPlan(plan); err != nil {
+		return 0, err
+	}
+	if b < 1 || b > c.Batch || t < 1 || t > c.Seq || len(tokens) != b*t || len(targets) != b*t {
+		return 0, fmt.Errorf("batch of %d×%d with %d tokens and %d targets does not fit a model with batch %d and seq %d",
+			b, t, len(tokens), len(targets), c.Batch, c.Seq)
+	}
+	m.plan, m.tokens, m.targets, m.b, m.t = plan, tokens, targets, b, t
+	bt, d, a := b*t, c.Dim, &m.acts
+	nn.EmbedForward(a.res[0][:bt*d], tokens, m.Params.WTE, m.Params.WPE, b, t, d)
+	for i, p := range plan {
+		blk := &m.Params.Blocks[p]
+		nn.LayerNormForward(a.ln1[i], a.ln1Mean[i], a.ln1Std[i], a.res[i], blk.LN1W, blk.LN1B, bt, d)
+		nn.LinearForward(a.qkv[i], a.ln1[i], blk.AttnW, blk.AttnB, bt, d, 3*d)
+		nn.AttentionForward(a.atty[i], a.att[i], a.qkv[i], b, t, d, c.Heads)
+		nn.LinearResidualForward(a.res2[i], a.res[i], a.atty[i], blk.AttnProjW, blk.AttnProjB, bt, d, d)
+		nn.LayerNormForward(a.ln2[i], a.ln2Mean[i], a.ln2Std[i], a.res2[i], blk.LN2W, blk.LN2B, bt, d)
+		nn.LinearForward(a.fch[i], a.ln2[i], blk.FCW, blk.FCB, bt, d, 4*d)
+		nn.GELUForward(a.fchGelu[i][:bt*4*d], a.fch[i][:bt*4*d])
+		nn.LinearResidualForward(a.res[i+1], a.res2[i], a.fchGelu[i], blk.FCProjW, blk.FCProjB, bt, 4*d, d)
+	}
+	n := len(plan)
+	nn.LayerNormForward(a.lnf, a.lnfMean, a.lnfStd, a.res[n], m.Params.LNFW, m.Params.LNFB, bt, d)
+	kern.Sgemm(false, true, bt, c.Vocab, d, 1, a.lnf, d, m.Params.WTE, d, 0, a.logits, c.Vocab)
+	nn.SoftmaxCrossEntropyForward(a.losses, a.logits, targets, bt, c.Vocab)
+	var sum float64
+	m.count = 0
+	for r, l := range a.losses[:bt] {
+		if targets[r] != nn.IgnoreIndex {
+			sum += float64(l)
+			m.count++
+		}
+	}
+	if m.count == 0 {
+		return 0, nil
+	}
+	return sum / float64(m.count), nil
+}
+
+// Backward accumulates into Grads the gradient of scale × the loss of the
+// last Forward (scale is 1/k when k micro-batches are accumulated) and marks
+// the groups it touched. A block executed several times receives the sum of
+// its contributions. Frozen groups receive nothing.
+func (m *Model) Backward(scale float32) {
+	c := m.Config
+	b, t, plan := m.b, m.t, m.plan
+	bt, d, v, a := b*t, c.Dim, c.Vocab, &m.acts
+	if m.count == 0 {
+		return
+	}
+	fin := m.Layout.FinalGroup()
+	embFrozen := m.Frozen[EmbedGroup]
+	nn.SoftmaxCrossEntropyBackward(a.logits, m.targets, scale/float32(m.count), bt, v)
+	dlogits := a.logits[:bt*v]
+	kern.Sgemm(false, false, bt, d, v, 1, dlogits, v, m.Params.WTE, d, 0, a.dtmp, d)
+	if !embFrozen {
+		kern.Sgemm(true, false, v, d, bt, 1, dlogits, v, a.lnf, d, 1, m.Grads.WTE, d)
+		m.Touched[EmbedGroup] = true
+	}
+	dres := a.dres[:bt*d]
+	clear(dres)
+	if m.Frozen[fin] {
+		nn.LayerNormBackward(dres, nil, nil, a.dtmp, a.res[len(plan)], m.Params.LNFW, a.lnfMean, a.lnfStd, bt, d)
+	} else {
+		nn.LayerNormBackward(dres, m.Grads.LNFW, m.Grads.LNFB, a.dtmp, a.res[len(plan)], m.Params.LNFW, a.lnfMean, a.lnfStd, bt, d)
+		m.Touched[fin] = true
+	}
+	// lowest is the lowest position whose block (or the embeddings below
+	// it) still needs a gradient; positions under it are skipped.
+	lowest := 0
+	if embFrozen {
+		lowest = len(plan)
+		for i, p := range plan {
+			if !m.Frozen[BlockGroup(p)] {
+				lowest = i
+				break
+			}
+		}
+	}
+	for i := len(plan) - 1; i >= lowest; i-- {
+		p := plan[i]
+		blk := &m.Params.Blocks[p]
+		var g Block // nil views: no weight gradients for a frozen block
+		if !m.Frozen[BlockGroup(p)] {
+			g = m.Grads.Blocks[p]
+			m.Touched[BlockGroup(p)] = true
+		}
+		nn.LinearBackward(a.dfch, g.FCProjW, g.FCProjB, dres, a.fchGelu[i], blk.FCProjW, bt, 4*d, d)
+		nn.GELUBackward(a.dfch[:bt*4*d], a.dfch[:bt*4*d], a.fch[i][:bt*4*d])
+		nn.LinearBackward(a.dtmp, g.FCW, g.FCB, a.dfch, a.ln2[i], blk.FCW, bt, d, 4*d)
+		nn.LayerNormBackward(dres, g.LN2W, g.LN2B, a.dtmp, a.res2[i], blk.LN2W, a.ln2Mean[i], a.ln2Std[i], bt, d)
+		nn.LinearBackward(a.datty, g.AttnProjW, g.AttnProjB, dres, a.atty[i], blk.AttnProjW, bt, d, d)
+		nn.AttentionBackward(a.dqkv, a.dattScratch, a.datty, a.qkv[i], a.att[i], b, t, d, c.Heads)
+		nn.LinearBackward(a.dtmp, g.AttnW, g.AttnB, a.dqkv, a.ln1[i], blk.AttnW, bt, d, 3*d)
+		nn.LayerNormBackward(dres, g.LN1W, g.LN1B, a.dtmp, a.res[i], blk.LN1W, a.ln1Mean[i], a.ln1Std[i], bt, d)
+	}
+	if !embFrozen {
+		nn.EmbedBackward(m.Grads.WTE, m.Grads.WPE, dres, m.tokens, b, t, d)
+	}
+}
+
+// ZeroGrad clears the gradients of every touched group and the touched
+// marks.
+func (m *Model) ZeroGrad() {
+	for g, t := range m.Touched {
+		if t {
+			clear(m.Layout.GroupData(m.Grads.Data, g))
+			m.Touched[g] = false
+		}
+	}
+}
+
+// CopyBlock copies the weights of physical block src into block dst.
+func (m *Model) CopyBlock(dst, src int) {
+	if dst == src {
+		return
+	}
+	copy(m.Layout.GroupData(m.Params.Data, BlockGroup(dst)), m.Layout.GroupData(m.Params.Data, BlockGroup(src)))
+}
