@@ -1,0 +1,130 @@
+// Package optim holds the optimizer (AdamW with per-group step counts, so
+// that blocks a step does not use are left exactly as they are), global
+// gradient-norm clipping and learning-rate schedules.
+package optim
+
+import (
+	"math"
+	"sync"
+
+	"workbench/core/kern"
+	"workbench/core/model"
+)
+
+// AdamW is decoupled-weight-decay Adam (Loshchilov & Hutter), with the
+// semantics of torch.optim.AdamW: p ← p − lr·wd·p, then the bias-corrected
+// Adam update. Moments mirror the parameter slab. Each group (embeddings,
+// one physical block, final LayerNorm) keeps its own step count and is
+// updated only when the model marks it touched, so an unused or frozen
+// block keeps its weights, moments and step count exactly.
+type AdamW struct {
+	Beta1, Beta2, Eps float64
+	WeightDecay       float64 // applied to tensors whose Decay flag is set
+	M, V              []float32
+	// Steps counts the updates of each group; 0 means the group has never
+	// been updated.
+	Steps []int
+
+	layout *model.Layout
+}
+
+// NewAdamW returns AdamW for parameters laid out by l, with beta1 0.9,
+// beta2 0.999, eps 1e-8 and the given weight decay.
+func NewAdamW(l *model.Layout, weightDecay float64) *AdamW {
+	return &AdamW{
+		Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: weightDecay,
+		M:      make([]float32, l.Size),
+		V:      make([]float32, l.Size),
+		Steps:  make([]int, len(l.Groups)),
+		layout: l,
+	}
+}
+
+// Step updates every touched group of params from grads, multiplying the
+// gradients by gradScale first (the clipping factor, 1 for none).
+func (o *AdamW) Step(params, grads []float32, touched []bool, lr, gradScale float64) {
+	for _, t := range o.layout.Tensors {
+		if !touched[t.Group] {
+			continue
+		}
+		step := o.Steps[t.Group] + 1
+		wd := 0.0
+		if t.Decay {
+			wd = o.WeightDecay
+		}
+		bc1 := 1 - math.Pow(o.Beta1, float64(step))
+		bc2 := 1 - math.Pow(o.Beta2, float64(step))
+		s := t.Offset
+		e := s + t.Size
+		u := adamTask{
+			p: params[s:e], g: grads[s:e], m: o.M[s:e], v: o.V[s:e],
+			b1: float32(o.Beta1), b2: float32(o.Beta2), eps: float32(o.Eps),
+			omb1: float32(1 - o.Beta1), omb2: float32(1 - o.Beta2),
+			decay:    float32(1 - lr*wd),
+			stepSize: float32(lr / bc1),
+			rbc2:     float32(1 / math.Sqrt(bc2)),
+			gscale:   float32(gradScale),
+		}
+		runAdam(t.Size, u)
+	}
+	for g, t := range touched {
+		if t {
+			o.Steps[g]++
+		}
+	}
+}
+
+// CopyGroup copies the moments and step count of group src to group dst
+// (both must have the same size, as physical blocks do).
+func (o *AdamW) CopyGroup(dst, src int) {
+	if dst == src {
+		return
+	}
+	copy(o.layout.GroupData(o.M, dst), o.layout.GroupData(o.M, src))
+	copy(o.layout.GroupData(o.V, dst), o.layout.GroupData(o.V, src))
+	o.Steps[dst] = o.Steps[src]
+}
+
+// ResetGroup clears the moments and step count of group g.
+func (o *AdamW) ResetGroup(g int) {
+	clear(o.layout.GroupData(o.M, g))
+	clear(o.layout.GroupData(o.V, g))
+	o.Steps[g] = 0
+}
+
+// Reset clears the state of every group.
+func (o *AdamW) Reset() {
+	for g := range o.Steps {
+		o.ResetGroup(g)
+	}
+}
+
+var adamPool = sync.Pool{New: func() any { return new(adamTask) }}
+
+func runAdam(n int, u adamTask) {
+	t := adamPool.Get().(*adamTask)
+	*t = u
+	kern.Parallel(n, t)
+	*t = adamTask{}
+	adamPool.Put(t)
+}
+
+type adamTask struct {
+	p, g, m, v                    []float32
+	b1, b2, eps, omb1, omb2       float32
+	decay, stepSize, rbc2, gscale float32
+}
+
+func (t *adamTask) Range(lo, hi int) {
+	p, g, m, v := t.p[lo:hi], t.g[lo:hi], t.m[lo:hi], t.v[lo:hi]
+	b1, b2 := t.b1, t.b2
+	for i := range p {
+		gi := g[i] * t.gscale
+		mi := b1*m[i] + t.omb1*gi
+		vi := b2*v[i] + t.omb2*gi*gi
+		m[i], v[i] = mi, vi
+		p[i] = p[i]*t.decay - t.stepSize*mi/(sqrt32(vi)*t.rbc2+t.eps)
+	}
+}
+
+func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
