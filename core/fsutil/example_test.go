@@ -1,0 +1,31 @@
+package fsutil_test
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"path/filepath"
+
+	"workbench/core/fsutil"
+)
+
+func ExampleWriteFileAtomic() {
+	dir, err := os.MkdirTemp("", "fsutil-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "run.json")
+
+	err = fsutil.WriteFileAtomic(path, 0o644, func(w io.Writer) error {
+		_, err := fmt.Fprintln(w, `{"step": 100}`)
+		return err
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	fmt.Print(string(b))
+	// Output: {"step": 100}
+}

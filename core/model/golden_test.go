@@ -1,0 +1,97 @@
+package model
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"testing"
+
+	"workbench/core/safetensors"
+)
+
+// loadGolden builds the model described by a fixture written by
+// tools/golden/gen.py (PyTorch, float64 reference) and loads its weights.
+func loadGolden(t *testing.T, path string) (*Model, *safetensors.File, []int, []int32, []int32) {
+	t.Helper()
+	f, err := safetensors.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := func(k string) int {
+		v, err := strconv.Atoi(f.Metadata[k])
+		if err != nil {
+			t.Fatalf("%s: metadata %s: %v", path, k, err)
+		}
+		return v
+	}
+	c := Config{Layers: meta("n_layer"), Dim: meta("n_embd"), Heads: meta("n_head"), Seq: meta("n_positions"),
+		Vocab: meta("vocab_size"), Batch: meta("batch")}
+	var plan []int
+	for _, s := range strings.Split(f.Metadata["plan"], ",") {
+		p, _ := strconv.Atoi(s)
+		plan = append(plan, p)
+	}
+	c.MaxDepth = len(plan)
+	m, err := New(c, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.LoadWeights(f); err != nil {
+		t.Fatal(err)
+	}
+	ints := func(name string) []int32 {
+		tn, _ := f.Tensor(name)
+		v, err := tn.Int32s()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	return m, f, plan, ints("tokens"), ints("targets")
+}
+
+func floats(t *testing.T, f *safetensors.File, name string) []float32 {
+	t.Helper()
+	tn, ok := f.Tensor(name)
+	if !ok {
+		t.Fatalf("fixture has no tensor %s", name)
+	}
+	v, err := tn.Float32s()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestGoldenPyTorch matches the loss and every gradient of a PyTorch GPT-2
+// run with a shared plan, for a small-init and a large-init model (the
+// latter makes attention and GELU strongly non-linear).
+func TestGoldenPyTorch(t *testing.T) {
+	for _, name := range []string{"gpt_golden", "gpt_golden_strong"} {
+		t.Run(name, func(t *testing.T) {
+			m, f, plan, tokens, targets := loadGolden(t, "testdata/"+name+".safetensors")
+			c := m.Config
+			loss, err := m.Forward(plan, tokens, targets, c.Batch, c.Seq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := float64(floats(t, f, "loss")[0]); math.Abs(loss-want) > 1e-5 {
+				t.Errorf("loss %.8f, want %.8f", loss, want)
+			}
+			m.Backward(1)
+			var worst float64
+			for _, tn := range m.Layout.Tensors {
+				want := floats(t, f, "grad."+tn.Name)
+				got := m.Grads.Data[tn.Offset : tn.Offset+tn.Size]
+				for i := range want {
+					d := math.Abs(float64(got[i] - want[i]))
+					worst = math.Max(worst, d)
+					if d > 2e-6 {
+						t.Fatalf("grad %s[%d] = %g, want %g", tn.Name, i, got[i], want[i])
+					}
+				}
+			}
+			t.Logf("loss %.8f, max gradient difference %.2g", loss, worst)
+		})
+	}
+}

@@ -1,0 +1,483 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// runsDir holds the synthetic runs: baseline and apollo with seeds 1 and 2,
+// and stack seed 1, which never reaches the target and whose metrics end in
+// a cut-off line.
+const runsDir = "testdata/runs"
+
+func loadRuns(t testing.TB, names ...string) []*Run {
+	t.Helper()
+	var runs []*Run
+	for _, n := range names {
+		r, err := Load(filepath.Join(runsDir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, r)
+	}
+	return runs
+}
+
+var allRuns = []string{"baseline_s1", "baseline_s2", "apollo_s1", "apollo_s2", "stack_s1"}
+
+// near reports whether got equals want to a relative 1e-12.
+func near(got, want float64) bool {
+	return math.Abs(got-want) <= 1e-12*math.Max(1, math.Abs(want))
+}
+
+func TestLoad(t *testing.T) {
+	tests := []struct {
+		dir                     string
+		name, method            string
+		seed, points, steps     int
+		flops, wall, final      float64
+		events                  int
+		warning                 string // substring of the only warning, if any
+		firstSampled, lastDepth int
+	}{
+		{"runs/baseline_s1", "baseline_s1", "baseline", 1, 8, 40, 4e14, 40, 3.0, 0, "", 6, 6},
+		{"runs/apollo_s2", "apollo_s2", "apollo", 2, 8, 40, 2.8e14, 31.9, 2.95, 2, "", 6, 6},
+		{"runs/stack_s1", "stack_s1", "stack", 1, 8, 40, 3e14, 30, 3.2, 0,
+			"testdata/runs/stack_s1/metrics.jsonl:9: last line is cut off (run stopped while writing?); ignored", 3, 6},
+		{"resumed", "resumed", "apollo", 3, 4, 40, 4e14, 40, 3.0, 0,
+			"testdata/resumed/metrics.jsonl:4: step 30 logged again (resumed run?); its lines replace the earlier ones from step 30 on", 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dir, func(t *testing.T) {
+			r, err := Load(filepath.Join("testdata", tt.dir))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Name != tt.name || r.Method != tt.method || r.Seed != tt.seed {
+				t.Errorf("name, method, seed = %q, %q, %d; want %q, %q, %d", r.Name, r.Method, r.Seed, tt.name, tt.method, tt.seed)
+			}
+			if len(r.Points) != tt.points || r.Steps() != tt.steps || r.TotalFLOPs() != tt.flops || r.WallS() != tt.wall || r.FinalValLoss() != tt.final {
+				t.Errorf("points, steps, flops, wall, final = %d, %d, %g, %g, %g; want %d, %d, %g, %g, %g",
+					len(r.Points), r.Steps(), r.TotalFLOPs(), r.WallS(), r.FinalValLoss(), tt.points, tt.steps, tt.flops, tt.wall, tt.final)
+			}
+			if len(r.Events) != tt.events {
+				t.Errorf("%d events, want %d", len(r.Events), tt.events)
+			}
+			switch {
+			case tt.warning == "" && len(r.Warnings) > 0:
+				t.Errorf("warnings %q, want none", r.Warnings)
+			case tt.warning != "" && (len(r.Warnings) != 1 || r.Warnings[0] != tt.warning):
+				t.Errorf("warnings %q, want [%q]", r.Warnings, tt.warning)
+			}
+			if d := r.Points[0].SampledDepth; tt.firstSampled != 0 && (len(d) == 0 || d[0] != tt.firstSampled) {
+				t.Errorf("first sampled_depth %v, want it to start with %d", d, tt.firstSampled)
+			}
+			if d := r.Points[len(r.Points)-1].Depth; d != tt.lastDepth {
+				t.Errorf("last depth %d, want %d", d, tt.lastDepth)
+			}
+		})
+	}
+}
+
+func TestLoadEvents(t *testing.T) {
+	r := loadRuns(t, "apollo_s1")[0]
+	if len(r.Events) != 2 {
+		t.Fatalf("%d events, want 2", len(r.Events))
+	}
+	e := r.Events[1]
+	if e.Step != 20 || e.From != 3 || e.To != 6 || len(e.Map) != 6 || e.Map[5] != 2 || e.ValFullBefore == nil || *e.ValFullBefore != 3.31 {
+		t.Errorf("event = %+v", e)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		dir, want string
+	}{
+		{"bad/malformed_metrics", "testdata/bad/malformed_metrics/metrics.jsonl:3: invalid JSON: invalid character ',' looking for beginning of object key string"},
+		{"bad/malformed_config", "testdata/bad/malformed_config/config.json:4: invalid JSON: invalid character '\"' after object key:value pair"},
+		{"bad/malformed_events", "testdata/bad/malformed_events/events.jsonl:2: field \"to\": want an integer, got string"},
+		{"bad/missing_metrics", "testdata/bad/missing_metrics/metrics.jsonl: missing (a run directory holds config.json and metrics.jsonl): file does not exist"},
+		{"bad/no_val", "testdata/bad/no_val/metrics.jsonl: no validation points (no line of metrics.jsonl has \"val_loss\")"},
+		{"bad/wrong_type", "testdata/bad/wrong_type/metrics.jsonl:2: field \"step\": want an integer, got string"},
+		{"bad/flops_backwards", "testdata/bad/flops_backwards/metrics.jsonl:3: \"flops\" 1.5e+14 is below 2e+14 of step 20; want cumulative FLOPs"},
+		{"bad/no_method", "testdata/bad/no_method/config.json: missing \"method\" (want a string such as \"baseline\")"},
+		{"bad/absent", "testdata/bad/absent: no such run directory: file does not exist"},
+		{"bad/no_val/config.json", "testdata/bad/no_val/config.json: not a run directory (want a directory holding config.json and metrics.jsonl)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dir, func(t *testing.T) {
+			_, err := Load(filepath.Join("testdata", tt.dir))
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("error\n  %v\nwant\n  %s", err, tt.want)
+			}
+		})
+	}
+}
+
+// curve builds a run from (flops, wall, val loss) triples; a negative loss
+// marks a point without validation.
+func curve(pts ...[3]float64) *Run {
+	r := &Run{Name: "c", Method: "m"}
+	for i, p := range pts {
+		pt := Point{Step: i + 1, FLOPs: p[0], WallS: p[1]}
+		if p[2] >= 0 {
+			pt.ValLoss, pt.HasVal = p[2], true
+		}
+		r.Points = append(r.Points, pt)
+	}
+	return r
+}
+
+func TestReach(t *testing.T) {
+	tests := []struct {
+		name        string
+		run         *Run
+		target      float64
+		flops, wall float64
+		ok          bool
+	}{
+		{"midway", curve([3]float64{100, 10, 4}, [3]float64{200, 30, 2}), 3, 150, 20, true},
+		{"quarter", curve([3]float64{100, 10, 4}, [3]float64{200, 30, 2}), 3.5, 125, 15, true},
+		{"exactly at a point", curve([3]float64{100, 10, 4}, [3]float64{200, 30, 3}, [3]float64{300, 50, 2}), 3, 200, 30, true},
+		{"first point already below", curve([3]float64{100, 10, 2.5}, [3]float64{200, 30, 2}), 3, 100, 10, true},
+		{"first crossing, not a later one", curve([3]float64{100, 10, 4}, [3]float64{200, 20, 2}, [3]float64{300, 30, 4}, [3]float64{400, 40, 1}), 3, 150, 15, true},
+		{"points without validation skipped", curve([3]float64{100, 10, 4}, [3]float64{150, 15, -1}, [3]float64{300, 30, 2}), 3, 200, 20, true},
+		{"never", curve([3]float64{100, 10, 4}, [3]float64{200, 30, 3.5}), 3, 0, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, w, ok := tt.run.Reach(tt.target)
+			if ok != tt.ok || !near(f, tt.flops) || !near(w, tt.wall) {
+				t.Errorf("Reach(%g) = %g, %g, %v; want %g, %g, %v", tt.target, f, w, ok, tt.flops, tt.wall, tt.ok)
+			}
+		})
+	}
+}
+
+func TestNewStat(t *testing.T) {
+	tests := []struct {
+		xs        []float64
+		mean, std float64
+	}{
+		{nil, 0, 0},
+		{[]float64{3}, 3, 0},
+		{[]float64{40, 44}, 42, math.Sqrt(8)},
+		{[]float64{1, 2, 3, 4}, 2.5, math.Sqrt(5.0 / 3)},
+	}
+	for _, tt := range tests {
+		s := NewStat(tt.xs)
+		if s.N != len(tt.xs) || !near(s.Mean, tt.mean) || !near(s.Std, tt.std) {
+			t.Errorf("NewStat(%v) = %+v, want mean %g std %g", tt.xs, s, tt.mean, tt.std)
+		}
+	}
+}
+
+// The expected numbers of the synthetic runs. The target is the mean final
+// loss of the baselines, (3.0+3.1)/2 = 3.05; the reference totals are
+// 4e14 FLOPs and (40+44)/2 = 42 s.
+func TestCompare(t *testing.T) {
+	c, err := Compare(loadRuns(t, allRuns...), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !near(c.Target, 3.05) || !near(c.RefFLOPs, 4e14) || !near(c.RefWallS, 42) || c.RefRuns != 2 || !c.HasRef {
+		t.Fatalf("target %g, ref %g FLOPs %g s from %d runs", c.Target, c.RefFLOPs, c.RefWallS, c.RefRuns)
+	}
+	runs := []struct {
+		name        string
+		ref, ok     bool
+		flops, wall float64 // to reach the target
+	}{
+		// Crosses between step 30 (3.3) and 40 (3.0): t = 0.25/0.3.
+		{"baseline_s1", true, true, 3e14 + 0.25/0.3*1e14, 30 + 0.25/0.3*10},
+		{"baseline_s2", true, false, 0, 0},
+		// Crosses between step 20 (3.3; 1e14, 11 s) and 30 (3.0; 1.8e14, 19 s).
+		{"apollo_s1", false, true, 1e14 + 0.25/0.3*0.8e14, 11 + 0.25/0.3*8},
+		// Crosses between step 30 (3.1; 1.8e14, 20.9 s) and 40 (2.95; 2.8e14, 31.9 s): t = 1/3.
+		{"apollo_s2", false, true, 1.8e14 + 1e14/3, 20.9 + 11.0/3},
+		{"stack_s1", false, false, 0, 0},
+	}
+	if len(c.Runs) != len(runs) {
+		t.Fatalf("%d runs, want %d", len(c.Runs), len(runs))
+	}
+	for i, want := range runs {
+		got := c.Runs[i]
+		if got.Run.Name != want.name || got.Ref != want.ref || got.Reached != want.ok ||
+			!near(got.ReachFLOPs, want.flops) || !near(got.ReachWallS, want.wall) {
+			t.Errorf("run %d = %s ref %v reached %v at %g FLOPs %g s; want %s ref %v reached %v at %g FLOPs %g s",
+				i, got.Run.Name, got.Ref, got.Reached, got.ReachFLOPs, got.ReachWallS, want.name, want.ref, want.ok, want.flops, want.wall)
+		}
+		if want.ok && (!near(got.FLOPsSaving, 1-want.flops/4e14) || !near(got.WallSaving, 1-want.wall/42)) {
+			t.Errorf("%s savings %g, %g; want %g, %g", want.name, got.FLOPsSaving, got.WallSaving, 1-want.flops/4e14, 1-want.wall/42)
+		}
+	}
+
+	a1, a2 := runs[2], runs[3]
+	methods := []struct {
+		method                 string
+		n                      int
+		flops, wall, loss      Stat
+		reachF, reachW, fs, ws Stat
+	}{
+		{"baseline", 2, Stat{4e14, 0, 2}, Stat{42, math.Sqrt(8), 2}, Stat{3.05, 0.1 / math.Sqrt2, 2},
+			Stat{runs[0].flops, 0, 1}, Stat{runs[0].wall, 0, 1}, Stat{1 - runs[0].flops/4e14, 0, 1}, Stat{1 - runs[0].wall/42, 0, 1}},
+		{"apollo", 2, Stat{2.8e14, 0, 2}, Stat{30.45, 2.9 / math.Sqrt2, 2}, Stat{2.925, 0.05 / math.Sqrt2, 2},
+			Stat{(a1.flops + a2.flops) / 2, (a2.flops - a1.flops) / math.Sqrt2, 2},
+			Stat{(a1.wall + a2.wall) / 2, (a2.wall - a1.wall) / math.Sqrt2, 2},
+			Stat{1 - (a1.flops+a2.flops)/8e14, (a2.flops - a1.flops) / 4e14 / math.Sqrt2, 2},
+			Stat{1 - (a1.wall+a2.wall)/84, (a2.wall - a1.wall) / 42 / math.Sqrt2, 2}},
+		{"stack", 1, Stat{3e14, 0, 1}, Stat{30, 0, 1}, Stat{3.2, 0, 1}, Stat{}, Stat{}, Stat{}, Stat{}},
+	}
+	if len(c.Methods) != len(methods) {
+		t.Fatalf("%d methods, want %d", len(c.Methods), len(methods))
+	}
+	for i, want := range methods {
+		got := c.Methods[i]
+		if got.Method != want.method || len(got.Runs) != want.n {
+			t.Errorf("method %d = %s with %d runs, want %s with %d", i, got.Method, len(got.Runs), want.method, want.n)
+			continue
+		}
+		for _, s := range []struct {
+			what      string
+			got, want Stat
+		}{
+			{"FLOPs", got.FLOPs, want.flops}, {"wall", got.WallS, want.wall}, {"final loss", got.FinalValLoss, want.loss},
+			{"FLOPs to target", got.ReachFLOPs, want.reachF}, {"wall to target", got.ReachWallS, want.reachW},
+			{"FLOPs saving", got.FLOPsSaving, want.fs}, {"wall saving", got.WallSaving, want.ws},
+		} {
+			if s.got.N != s.want.N || !near(s.got.Mean, s.want.Mean) || !near(s.got.Std, s.want.Std) {
+				t.Errorf("%s %s = %+v, want %+v", want.method, s.what, s.got, s.want)
+			}
+		}
+	}
+	if len(c.Warnings) != 0 {
+		t.Errorf("warnings %q, want none", c.Warnings)
+	}
+}
+
+func TestCompareOptions(t *testing.T) {
+	runs := loadRuns(t, allRuns...)
+	tests := []struct {
+		name             string
+		runs             []*Run
+		opt              Options
+		target, refFLOPs float64
+		source           string
+		hasRef           bool
+		err              string
+	}{
+		{"ref run", runs, Options{Ref: runs[1]}, 3.1, 4e14, "final validation loss of reference run baseline_s2", true, ""},
+		{"target overrides", runs, Options{Target: 3.2}, 3.2, 4e14, "given", true, ""},
+		{"single baseline", runs[1:], Options{}, 3.1, 4e14, "final validation loss of the baseline run baseline_s2", true, ""},
+		{"target without baseline", runs[2:], Options{Target: 3}, 3, 0, "given", false, ""},
+		{"no reference", runs[2:], Options{}, 0, 0, "", false, `no reference: no run has method "baseline" and neither a reference run nor a target loss was given`},
+		{"ref not compared", runs[2:], Options{Ref: runs[0]}, 0, 0, "", false, "reference run testdata/runs/baseline_s1 is not among the compared runs"},
+		{"no runs", nil, Options{}, 0, 0, "", false, "no runs to compare"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Compare(tt.runs, tt.opt)
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Errorf("error %v, want %s", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Target != tt.target || c.RefFLOPs != tt.refFLOPs || c.TargetSource != tt.source || c.HasRef != tt.hasRef {
+				t.Errorf("target %g (%s), ref FLOPs %g, has ref %v; want %g (%s), %g, %v", c.Target, c.TargetSource, c.RefFLOPs, c.HasRef, tt.target, tt.source, tt.refFLOPs, tt.hasRef)
+			}
+		})
+	}
+}
+
+func TestCompareDuplicateSeed(t *testing.T) {
+	runs := loadRuns(t, "baseline_s1", "apollo_s1", "apollo_s1")
+	c, err := Compare(runs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "method apollo has seed 1 more than once (runs apollo_s1 and apollo_s1); both count in its mean"
+	if len(c.Warnings) != 1 || c.Warnings[0] != want {
+		t.Errorf("warnings %q, want [%q]", c.Warnings, want)
+	}
+}
+
+// golden compares got with the file testdata/name, or rewrites the file
+// with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs; got:\n%s", path, got)
+	}
+}
+
+func TestTables(t *testing.T) {
+	c, err := Compare(loadRuns(t, allRuns...), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text, md bytes.Buffer
+	if err := c.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "compare.golden.txt", text.Bytes())
+	golden(t, "compare.golden.md", md.Bytes())
+
+	// The cells that carry the numbers, independent of the layout.
+	rows := map[string][]string{}
+	for _, r := range c.methodTable().rows {
+		rows["method "+r[0]] = r
+	}
+	for _, r := range c.runTable().rows {
+		rows["run "+r[0]] = r
+	}
+	tests := []struct {
+		row  string
+		want []string
+	}{
+		{"method baseline", []string{"baseline", "2", "1,2", "40 ± 0", "4.00e14 ± 0", "42.0 ± 2.8", "3.0500 ± 0.0707", "3.83e14 [1/2]", "38.3 [1/2]", "4.2% [1/2]", "8.7% [1/2]"}},
+		{"method apollo", []string{"apollo", "2", "1,2", "40 ± 0", "2.80e14 ± 0", "30.4 ± 2.1", "2.9250 ± 0.0354", "1.90e14 ± 3.30e13", "21.1 ± 4.9", "52.5 ± 8.2%", "49.7 ± 11.6%"}},
+		{"method stack", []string{"stack", "1", "1", "40", "3.00e14", "30.0", "3.2000", "—", "—", "—", "—"}},
+		{"run baseline_s1 (ref)", []string{"baseline_s1 (ref)", "baseline", "1", "40", "4.00e14", "40.0", "3.0000", "3.83e14", "38.3", "4.2%", "8.7%"}},
+		{"run baseline_s2 (ref)", []string{"baseline_s2 (ref)", "baseline", "2", "40", "4.00e14", "44.0", "3.1000", "—", "—", "—", "—"}},
+		{"run apollo_s1", []string{"apollo_s1", "apollo", "1", "40", "2.80e14", "29.0", "2.9000", "1.67e14", "17.7", "58.3%", "57.9%"}},
+		{"run apollo_s2", []string{"apollo_s2", "apollo", "2", "40", "2.80e14", "31.9", "2.9500", "2.13e14", "24.6", "46.7%", "41.5%"}},
+		{"run stack_s1", []string{"stack_s1", "stack", "1", "40", "3.00e14", "30.0", "3.2000", "—", "—", "—", "—"}},
+	}
+	for _, tt := range tests {
+		if got := rows[tt.row]; strings.Join(got, " | ") != strings.Join(tt.want, " | ") {
+			t.Errorf("%s:\n  got  %q\n  want %q", tt.row, got, tt.want)
+		}
+	}
+}
+
+func TestSci(t *testing.T) {
+	tests := []struct {
+		x    float64
+		want string
+	}{
+		{1.234e15, "1.23e15"}, {4e14, "4.00e14"}, {1e-3, "1.00e-3"}, {-2.5e7, "-2.50e7"},
+		{9.999e15, "1.00e16"}, {1, "1.00e0"}, {0, "0"}, {math.Inf(1), "+Inf"},
+	}
+	for _, tt := range tests {
+		if got := Sci(tt.x); got != tt.want {
+			t.Errorf("Sci(%g) = %q, want %q", tt.x, got, tt.want)
+		}
+	}
+}
+
+func TestWriteFiles(t *testing.T) {
+	c, err := Compare(loadRuns(t, allRuns...), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "out")
+	written, err := c.WriteFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		name   string
+		prefix string
+	}{
+		{"compare.md", "# Comparison of 5 runs"},
+		{"loss_vs_flops.png", "\x89PNG"},
+		{"loss_vs_flops.svg", "<?xml"},
+		{"loss_vs_wall.png", "\x89PNG"},
+		{"loss_vs_wall.svg", "<?xml"},
+	}
+	if len(written) != len(want) {
+		t.Errorf("wrote %q, want %d files", written, len(want))
+	}
+	for _, w := range want {
+		b, err := os.ReadFile(filepath.Join(dir, w.name))
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if len(b) < 100 || !bytes.HasPrefix(b, []byte(w.prefix)) {
+			t.Errorf("%s: %d bytes starting %q, want more than 100 starting %q", w.name, len(b), b[:min(len(b), 8)], w.prefix)
+		}
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, "compare.md"))
+	if !bytes.Contains(md, []byte("](loss_vs_flops.svg)")) {
+		t.Error("compare.md does not show the FLOPs plot")
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != len(want) {
+		t.Errorf("%d entries in the output directory, want %d (no temporary files left)", len(entries), len(want))
+	}
+}
+
+func TestPlotTicks(t *testing.T) {
+	tests := []struct {
+		lo, hi float64
+		labels string
+	}{
+		{4e13, 3e14, "5e13 1e14 2e14"},
+		{2e12, 3e16, "1e13 1e14 1e15 1e16"},
+		{3.1e14, 3.9e14, "3.10e14 3.90e14"},
+	}
+	for _, tt := range tests {
+		var labels []string
+		for _, tk := range (logTicks{}).Ticks(tt.lo, tt.hi) {
+			if tk.Label != "" {
+				labels = append(labels, tk.Label)
+			}
+		}
+		if got := strings.Join(labels, " "); got != tt.labels {
+			t.Errorf("ticks(%g, %g) labelled %q, want %q", tt.lo, tt.hi, got, tt.labels)
+		}
+	}
+}
+
+func TestCommonDir(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		dirs []string
+		want string
+	}{
+		{[]string{"/a/runs/x", "/a/runs/y"}, "/a/runs"},
+		{[]string{"/a/runs/x", "/a/runs/sub/y", "/a/runs/z/"}, "/a/runs"},
+		{[]string{"/a/runs/x"}, "/a/runs"},
+		{[]string{"/a/x", "/b/y"}, "/"},
+		{[]string{"/x", "/y"}, "/"},
+		{[]string{"runs/x", "runs/y"}, filepath.Join(wd, "runs")},
+	}
+	for _, tt := range tests {
+		if filepath.Separator != '/' {
+			t.Skip("paths in this test are Unix paths")
+		}
+		got, err := CommonDir(tt.dirs)
+		if err != nil || got != tt.want {
+			t.Errorf("CommonDir(%q) = %q, %v; want %q", tt.dirs, got, err, tt.want)
+		}
+	}
+}

@@ -1,0 +1,143 @@
+package report
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gonum.org/v1/plot/vg"
+)
+
+// Names of the files that WriteFiles writes; the plots are written with
+// both a ".png" and a ".svg" extension.
+const (
+	MarkdownFile  = "compare.md"
+	PlotFLOPsFile = "loss_vs_flops"
+	PlotWallFile  = "loss_vs_wall"
+)
+
+// Size of the written plots.
+const (
+	plotWidth  = 8 * vg.Inch
+	plotHeight = 5 * vg.Inch
+)
+
+// WriteFiles writes the Markdown report compare.md and the plots
+// loss_vs_flops.png, loss_vs_flops.svg, loss_vs_wall.png and loss_vs_wall.svg
+// into dir, which is created if needed. Each file is written to a temporary
+// file in dir and renamed into place, so a reader never sees a partial file.
+// It returns the paths written.
+func (c *Comparison) WriteFiles(dir string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var written []string
+	md := filepath.Join(dir, MarkdownFile)
+	if err := writeAtomic(md, func(w io.Writer) error { return c.writeMarkdown(w, true) }); err != nil {
+		return written, err
+	}
+	written = append(written, md)
+	for _, pl := range []struct {
+		axis XAxis
+		name string
+	}{{ByFLOPs, PlotFLOPsFile}, {ByWall, PlotWallFile}} {
+		p, err := c.Plot(pl.axis)
+		if err != nil {
+			return written, fmt.Errorf("%s: %v", filepath.Join(dir, pl.name), err)
+		}
+		for _, format := range []string{"png", "svg"} {
+			path := filepath.Join(dir, pl.name+"."+format)
+			err := writeAtomic(path, func(w io.Writer) (err error) {
+				defer func() {
+					if e := recover(); e != nil {
+						err = fmt.Errorf("drawing the plot failed: %v", e)
+					}
+				}()
+				wt, err := p.WriterTo(plotWidth, plotHeight, format)
+				if err != nil {
+					return err
+				}
+				_, err = wt.WriteTo(w)
+				return err
+			})
+			if err != nil {
+				return written, err
+			}
+			written = append(written, path)
+		}
+	}
+	return written, nil
+}
+
+// writeAtomic writes path through fill: into a temporary file in the same
+// directory, which is synced and then renamed to path.
+func writeAtomic(path string, fill func(io.Writer) error) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+			err = fmt.Errorf("%s: %v", path, err)
+		}
+	}()
+	bw := bufio.NewWriter(f)
+	if err = fill(bw); err != nil {
+		return err
+	}
+	if err = bw.Flush(); err != nil {
+		return err
+	}
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// CommonDir returns the deepest directory that contains all of dirs, as an
+// absolute path: for runs/a and runs/b it is runs, for a single run
+// directory its parent.
+func CommonDir(dirs []string) (string, error) {
+	if len(dirs) == 0 {
+		return "", errors.New("no directories given")
+	}
+	var common []string
+	vol := ""
+	for i, d := range dirs {
+		abs, err := filepath.Abs(d)
+		if err != nil {
+			return "", err
+		}
+		parent := filepath.Dir(abs)
+		v := filepath.VolumeName(parent)
+		parts := strings.Split(strings.Trim(parent[len(v):], string(filepath.Separator)), string(filepath.Separator))
+		if len(parts) == 1 && parts[0] == "" {
+			parts = nil
+		}
+		if i == 0 {
+			common, vol = parts, v
+			continue
+		}
+		if v != vol {
+			return "", fmt.Errorf("%s and %s are on different volumes", dirs[0], d)
+		}
+		n := 0
+		for n < len(common) && n < len(parts) && common[n] == parts[n] {
+			n++
+		}
+		common = common[:n]
+	}
+	return vol + string(filepath.Separator) + filepath.Join(common...), nil
+}

@@ -1,0 +1,124 @@
+package script
+
+import (
+	"fmt"
+	"reflect"
+
+	"workbench/core/grow"
+)
+
+// Sampler is a loaded sampler plugin. Its methods may be called from
+// several goroutines; calls are serialised.
+type Sampler struct {
+	Plugin
+	fn grow.Sampler
+}
+
+// ShareMap is a loaded share-map plugin. Its methods may be called from
+// several goroutines; calls are serialised.
+type ShareMap struct {
+	Plugin
+	fn grow.ShareMap
+}
+
+// Expander is a loaded expander plugin. Its methods may be called from
+// several goroutines; calls are serialised.
+type Expander struct {
+	Plugin
+	fn grow.Expander
+}
+
+var (
+	samplerType = reflect.TypeFor[func(grow.SampleState) int]()
+	mapType     = reflect.TypeFor[func(int, int) []int]()
+)
+
+// LoadSampler loads the sampler plugin that ref names, such as "lvps",
+// "lvpsk:k=10" or "path/to/mine.go".
+func (l *Loader) LoadSampler(ref string) (*Sampler, error) {
+	p := new(Sampler)
+	fn, err := l.load(&p.Plugin, KindSampler, ref, samplerType)
+	if err != nil {
+		return nil, err
+	}
+	p.fn = fn.Interface().(func(grow.SampleState) int)
+	return p, nil
+}
+
+// LoadShareMap loads the share-map plugin that ref names, such as
+// "interpolate".
+func (l *Loader) LoadShareMap(ref string) (*ShareMap, error) {
+	p := new(ShareMap)
+	fn, err := l.load(&p.Plugin, KindShareMap, ref, mapType)
+	if err != nil {
+		return nil, err
+	}
+	p.fn = fn.Interface().(func(int, int) []int)
+	return p, nil
+}
+
+// LoadExpander loads the expander plugin that ref names, such as "stack".
+func (l *Loader) LoadExpander(ref string) (*Expander, error) {
+	p := new(Expander)
+	fn, err := l.load(&p.Plugin, KindExpander, ref, mapType)
+	if err != nil {
+		return nil, err
+	}
+	p.fn = fn.Interface().(func(int, int) []int)
+	return p, nil
+}
+
+// Sample calls the plugin's Sample and returns the executed depth of the
+// next micro-batch. It returns an error, naming the plugin's file, if the
+// plugin panics or returns a depth outside [s.Real, s.Target].
+func (p *Sampler) Sample(s grow.SampleState) (depth int, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.trace.fn = ""
+	defer p.recoverCall(&err)
+	depth = p.fn(s)
+	if err := grow.CheckDepth(depth, s.Real, s.Target); err != nil {
+		return 0, fmt.Errorf("%s: %w", p.path, err)
+	}
+	return depth, nil
+}
+
+// Share calls the plugin's Share and returns the real block of each of the
+// depth executed positions. It returns an error, naming the plugin's file,
+// if the plugin panics or the map does not have length depth with values
+// in [0, real).
+func (p *ShareMap) Share(real, depth int) (ids []int, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.trace.fn = ""
+	defer p.recoverCall(&err)
+	ids = p.fn(real, depth)
+	if err := grow.CheckMap("share map", ids, depth, real); err != nil {
+		return nil, fmt.Errorf("%s: Share(%d, %d): %w", p.path, real, depth, err)
+	}
+	return ids, nil
+}
+
+// Expand calls the plugin's Expand and returns the old slot copied into
+// each new slot. It returns an error, naming the plugin's file, if the
+// plugin panics or the map does not have length newReal with values in
+// [0, oldReal).
+func (p *Expander) Expand(oldReal, newReal int) (src []int, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.trace.fn = ""
+	defer p.recoverCall(&err)
+	src = p.fn(oldReal, newReal)
+	if err := grow.CheckMap("expansion map", src, newReal, oldReal); err != nil {
+		return nil, fmt.Errorf("%s: Expand(%d, %d): %w", p.path, oldReal, newReal, err)
+	}
+	return src, nil
+}
+
+// recoverCall turns a panic during a call of the plugin function into
+// *err. It must be deferred directly.
+func (p *Plugin) recoverCall(err *error) {
+	if r := recover(); r != nil {
+		*err = p.panicError(p.kind.Func(), r)
+	}
+}

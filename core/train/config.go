@@ -1,0 +1,188 @@
+// Package train runs training: micro-batches over depth plans chosen by a
+// sampler and a share map, AdamW steps on the touched blocks, stage
+// expansions, evaluation, and the run directory's logs.
+package train
+
+import (
+	"fmt"
+	"strings"
+
+	"workbench/core/model"
+)
+
+// Config is every setting of a run. The JSON names are those of the
+// command-line flags and of config.json.
+type Config struct {
+	Name   string `json:"name"`   // run name; the default run directory is checkpoints/<name>
+	Method string `json:"method"` // method label used by compare (e.g. baseline, apollo)
+	Out    string `json:"out"`    // run directory; empty means checkpoints/<name>
+
+	Data    string  `json:"data"`     // text file, byte-tokenized
+	ValFrac float64 `json:"val_frac"` // last fraction of the file used for validation
+
+	Layers int `json:"layers"` // target depth L (physical blocks)
+	Dim    int `json:"dim"`
+	Heads  int `json:"heads"`
+	Seq    int `json:"seq"`
+	Batch  int `json:"batch"` // sequences per micro-batch
+	Accum  int `json:"accum"` // micro-batches per optimizer step
+
+	Steps int `json:"steps"` // optimizer steps
+	// FlopsBudget, when positive, ends training once this many training
+	// FLOPs have been spent and drives the schedule (and stage boundaries)
+	// by the fraction of it consumed; Steps is then only an upper bound.
+	FlopsBudget float64 `json:"flops_budget"`
+	LR          float64 `json:"lr"`
+	MinLR       float64 `json:"min_lr"`
+	Warmup      float64 `json:"warmup"` // fraction of training
+	WeightDecay float64 `json:"wd"`
+	Clip        float64 `json:"clip"` // global gradient-norm limit; 0 disables
+	Seed        uint64  `json:"seed"`
+
+	EvalEvery   int `json:"eval_every"`   // steps between evaluations
+	EvalBatches int `json:"eval_batches"` // fixed validation batches per evaluation
+	LogEvery    int `json:"log_every"`    // steps between metrics lines
+	Threads     int `json:"threads"`
+
+	// Stages lists the real layers of each stage (e.g. 1,3,6,12); empty
+	// means one stage at full depth. StageEnds holds the len(Stages)-1
+	// boundaries as fractions of training.
+	Stages    []int     `json:"stages"`
+	StageEnds []float64 `json:"stage_ends"`
+	// Sampler, ShareMap and Expander name the plugins used (for the
+	// record; the functions themselves come in Hooks).
+	Sampler  string `json:"sampler"`
+	ShareMap string `json:"share_map"`
+	Expander string `json:"expander"`
+	// OptState says what happens to AdamW state at an expansion: keep
+	// (moments stay with the slot, as the official Apollo code does), copy
+	// (moments follow the copied weights) or reset (all state cleared, as
+	// StackBERT does).
+	OptState string `json:"opt_state"`
+	// EvalDepth is the depth val_loss is measured at: "full" (the target
+	// depth through the share map) or "native" (the real layers).
+	EvalDepth string `json:"eval_depth"`
+	// Freeze, when set, trains only the blocks added by the latest
+	// expansion (MSLT) until the last stage, which trains everything.
+	Freeze bool `json:"freeze"`
+}
+
+// Defaults returns the default run: a 6-layer, 256-wide model on the
+// shipped Tiny Shakespeare, a few minutes on 2 cores.
+func Defaults() Config {
+	return Config{
+		Method: "baseline", Data: "datasets/tinyshakespeare.txt", ValFrac: 0.1,
+		Layers: 6, Dim: 256, Heads: 8, Seq: 128, Batch: 16, Accum: 1,
+		Steps: 600, LR: 1e-3, MinLR: 1e-4, Warmup: 0.025, WeightDecay: 0.01, Clip: 1,
+		Seed: 1, EvalEvery: 100, EvalBatches: 8, LogEvery: 1,
+		OptState: "keep",
+	}
+}
+
+// ModelConfig returns the model shape of c (vocabulary of the byte
+// tokenizer).
+func (c *Config) ModelConfig(vocab int) model.Config {
+	return model.Config{Layers: c.Layers, Dim: c.Dim, Heads: c.Heads, Seq: c.Seq, Vocab: vocab, Batch: c.Batch}
+}
+
+// stages returns the stage list, defaulting to one full-depth stage.
+func (c *Config) stages() []int {
+	if len(c.Stages) == 0 {
+		return []int{c.Layers}
+	}
+	return c.Stages
+}
+
+// Validate reports the first invalid setting, naming it as its flag.
+func (c *Config) Validate() error {
+	if err := c.ModelConfig(256).Validate(); err != nil {
+		return err
+	}
+	switch {
+	case c.Accum < 1:
+		return fmt.Errorf("accum must be at least 1, got %d", c.Accum)
+	case c.Steps < 1:
+		return fmt.Errorf("steps must be at least 1, got %d", c.Steps)
+	case c.FlopsBudget < 0:
+		return fmt.Errorf("flops-budget must not be negative, got %g", c.FlopsBudget)
+	case c.LR <= 0:
+		return fmt.Errorf("lr must be positive, got %g", c.LR)
+	case c.MinLR < 0 || c.MinLR > c.LR:
+		return fmt.Errorf("min-lr must be in [0, lr], got %g", c.MinLR)
+	case c.Warmup < 0 || c.Warmup >= 1:
+		return fmt.Errorf("warmup must be a fraction of training in [0, 1), got %g", c.Warmup)
+	case c.WeightDecay < 0:
+		return fmt.Errorf("wd must not be negative, got %g", c.WeightDecay)
+	case c.Clip < 0:
+		return fmt.Errorf("clip must not be negative, got %g", c.Clip)
+	case c.EvalEvery < 1:
+		return fmt.Errorf("eval-every must be at least 1, got %d", c.EvalEvery)
+	case c.EvalBatches < 1:
+		return fmt.Errorf("eval-batches must be at least 1, got %d", c.EvalBatches)
+	case c.LogEvery < 1:
+		return fmt.Errorf("log-every must be at least 1, got %d", c.LogEvery)
+	case c.Threads < 0:
+		return fmt.Errorf("threads must not be negative, got %d", c.Threads)
+	}
+	switch c.OptState {
+	case "keep", "copy", "reset":
+	default:
+		return fmt.Errorf("opt-state must be keep, copy or reset, got %q", c.OptState)
+	}
+	switch c.EvalDepth {
+	case "", "full", "native":
+	default:
+		return fmt.Errorf("eval-depth must be full or native, got %q", c.EvalDepth)
+	}
+	st := c.stages()
+	if len(c.Stages) > 0 && len(c.StageEnds) != len(st)-1 {
+		return fmt.Errorf("stage-ends has %d values, want %d (one per stage boundary of stages %s)", len(c.StageEnds), len(st)-1, ints(st))
+	}
+	for i, n := range st {
+		if n < 1 || n > c.Layers || (i > 0 && n <= st[i-1]) {
+			return fmt.Errorf("stages %s must increase within [1, %d]", ints(st), c.Layers)
+		}
+	}
+	if st[len(st)-1] != c.Layers {
+		return fmt.Errorf("stages %s must end at the target depth %d", ints(st), c.Layers)
+	}
+	for i, e := range c.StageEnds {
+		if e <= 0 || e >= 1 || (i > 0 && e <= c.StageEnds[i-1]) {
+			return fmt.Errorf("stage-ends must increase within (0, 1), got %v", c.StageEnds)
+		}
+	}
+	return nil
+}
+
+func ints(s []int) string {
+	p := make([]string, len(s))
+	for i, v := range s {
+		p[i] = fmt.Sprint(v)
+	}
+	return strings.Join(p, ",")
+}
+
+// DefaultStages returns Apollo's stage schedule scaled to target depth l.
+// The official schedule for l = 12 is 1,3,6,12 with boundaries at 0.05,
+// 0.10 and 0.25 of training. For any l the candidate stages are 1, l/4,
+// l/2 and l (integer division), ending at 0.05, 0.10, 0.25 and 1; a
+// candidate below 1 is dropped and equal neighbours merge into one stage
+// that ends where the later one ended. So l = 12 gives 1,3,6,12 at
+// 0.05,0.10,0.25; l = 6 gives 1,3,6 at 0.10,0.25; l = 8 gives 1,2,4,8 at
+// 0.05,0.10,0.25; l = 1 gives one stage.
+func DefaultStages(l int) (stages []int, ends []float64) {
+	cand := []int{1, l / 4, l / 2, l}
+	candEnds := []float64{0.05, 0.10, 0.25, 1}
+	for i, n := range cand {
+		if n < 1 {
+			continue
+		}
+		if k := len(stages); k > 0 && stages[k-1] == n {
+			ends[k-1] = candEnds[i]
+			continue
+		}
+		stages = append(stages, n)
+		ends = append(ends, candEnds[i])
+	}
+	return stages, ends[:len(ends)-1]
+}

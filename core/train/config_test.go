@@ -1,0 +1,55 @@
+package train
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestDefaultStages(t *testing.T) {
+	for _, tc := range []struct {
+		l      int
+		stages []int
+		ends   []float64
+	}{
+		{12, []int{1, 3, 6, 12}, []float64{0.05, 0.10, 0.25}},
+		{6, []int{1, 3, 6}, []float64{0.10, 0.25}},
+		{8, []int{1, 2, 4, 8}, []float64{0.05, 0.10, 0.25}},
+		{24, []int{1, 6, 12, 24}, []float64{0.05, 0.10, 0.25}},
+		{4, []int{1, 2, 4}, []float64{0.10, 0.25}},
+		{2, []int{1, 2}, []float64{0.25}},
+		{1, []int{1}, []float64{}},
+	} {
+		st, en := DefaultStages(tc.l)
+		if !reflect.DeepEqual(st, tc.stages) || !reflect.DeepEqual(en, tc.ends) {
+			t.Errorf("DefaultStages(%d) = %v %v, want %v %v", tc.l, st, en, tc.stages, tc.ends)
+		}
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	for _, tc := range []struct {
+		edit func(*Config)
+		want string
+	}{
+		{func(c *Config) { c.Dim = 250 }, "dim 250 is not divisible by heads 8"},
+		{func(c *Config) { c.Layers = 0 }, "layers must be at least 1"},
+		{func(c *Config) { c.Steps = 0 }, "steps must be at least 1"},
+		{func(c *Config) { c.Warmup = 1 }, "warmup must be a fraction"},
+		{func(c *Config) { c.OptState = "drop" }, `opt-state must be keep, copy or reset, got "drop"`},
+		{func(c *Config) { c.Stages = []int{1, 3, 6}; c.StageEnds = []float64{0.1} }, "stage-ends has 1 values, want 2"},
+		{func(c *Config) { c.Stages = []int{3, 1, 6}; c.StageEnds = []float64{0.1, 0.2} }, "stages 3,1,6 must increase"},
+		{func(c *Config) { c.Stages = []int{1, 3}; c.StageEnds = []float64{0.1} }, "must end at the target depth 6"},
+		{func(c *Config) { c.Stages = []int{1, 6}; c.StageEnds = []float64{1.5} }, "stage-ends must increase within (0, 1)"},
+	} {
+		c := Defaults()
+		tc.edit(&c)
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("got %v, want %q", err, tc.want)
+		}
+	}
+	c := Defaults()
+	if err := c.Validate(); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+}

@@ -1,0 +1,355 @@
+package train
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"workbench/core/data"
+	"workbench/core/flops"
+	"workbench/core/grow"
+	"workbench/core/kern"
+	"workbench/core/model"
+	"workbench/core/optim"
+)
+
+// Hooks are the decisions of progressive training, usually provided by
+// plugins. Each returns an error when its answer is unusable; the trainer
+// validates every answer again before using it.
+type Hooks struct {
+	// Sample returns the executed depth of the next micro-batch, in
+	// [Real, Target]. Nil means the real depth (no weight sharing), as in
+	// stacking and MSLT. It is not called when Real equals Target.
+	Sample func(s grow.SampleState) (int, error)
+	// Share maps an executed depth onto real blocks. Nil means the
+	// identity, which only works when every executed depth equals the
+	// real depth. Share maps must be pure functions: the trainer caches
+	// their answers.
+	Share func(real, depth int) ([]int, error)
+	// Expand gives the source slot of each new slot at a stage boundary.
+	// Required when there is more than one stage.
+	Expand func(oldReal, newReal int) ([]int, error)
+}
+
+// Trainer owns a model, its optimizer, the data and the run's state.
+type Trainer struct {
+	Config Config
+	Model  *model.Model
+	Opt    *optim.AdamW
+	Data   *data.Dataset
+	Hooks  Hooks
+
+	// Progress.
+	Step   int     // optimizer steps completed
+	Tokens int64   // training tokens consumed
+	Flops  float64 // training FLOPs spent
+	Stage  int     // current stage index
+	Real   int     // real layers of the current stage
+	// WallSeconds is the training time so far, evaluation excluded.
+	WallSeconds float64
+
+	batcher        *data.Batcher
+	depthRNG       *rand.PCG
+	depthRand      *rand.Rand
+	inputs, target []int32
+	valX, valY     []int32
+	schedule       optim.Schedule
+	plans          map[[2]int][]int
+	normScratch    []float64
+	sampled        []int
+}
+
+// StepResult reports one optimizer step.
+type StepResult struct {
+	Step         int
+	Loss         float64 // mean training loss over the step's micro-batches
+	LR           float64
+	GradNorm     float64 // before clipping
+	SampledDepth []int   // executed depth of each micro-batch
+	Flops        float64 // FLOPs of this step
+	Seconds      float64
+}
+
+// New builds a trainer: it validates cfg, loads the data and initialises
+// the model from cfg.Seed. It writes nothing to disk.
+func New(cfg Config, hooks Hooks) (*Trainer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Threads > 0 {
+		kern.SetThreads(cfg.Threads)
+	}
+	ds, err := data.Load(cfg.Data, cfg.ValFrac, cfg.Seq+1)
+	if err != nil {
+		return nil, err
+	}
+	m, err := model.New(cfg.ModelConfig(data.VocabBytes), cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	t := &Trainer{
+		Config:   cfg,
+		Model:    m,
+		Opt:      optim.NewAdamW(m.Layout, cfg.WeightDecay),
+		Data:     ds,
+		Hooks:    hooks,
+		batcher:  data.NewBatcher(ds.Train, cfg.Batch, cfg.Seq, cfg.Seed),
+		depthRNG: rand.NewPCG(cfg.Seed, 0x6465707468),
+		inputs:   make([]int32, cfg.Batch*cfg.Seq),
+		target:   make([]int32, cfg.Batch*cfg.Seq),
+		schedule: optim.Schedule{Peak: cfg.LR, Min: cfg.MinLR, Warmup: cfg.Warmup},
+		plans:    map[[2]int][]int{},
+		sampled:  make([]int, cfg.Accum),
+	}
+	t.depthRand = rand.New(t.depthRNG)
+	t.valX, t.valY = data.Windows(ds.Val, cfg.EvalBatches*cfg.Batch, cfg.Seq)
+	t.Real = cfg.stages()[0]
+	if len(cfg.stages()) > 1 && hooks.Expand == nil {
+		return nil, fmt.Errorf("stages %s need an expander", ints(cfg.stages()))
+	}
+	t.applyFreeze(0)
+	return t, nil
+}
+
+// Progress returns the fraction of training completed: of the FLOPs budget
+// when one is set, else of the steps.
+func (t *Trainer) Progress() float64 {
+	if t.Config.FlopsBudget > 0 {
+		return t.Flops / t.Config.FlopsBudget
+	}
+	return float64(t.Step) / float64(t.Config.Steps)
+}
+
+// Done reports whether training has reached its end.
+func (t *Trainer) Done() bool {
+	if t.Config.FlopsBudget > 0 && t.Flops >= t.Config.FlopsBudget {
+		return true
+	}
+	return t.Step >= t.Config.Steps
+}
+
+// DueExpansion returns the real layers of the next stage when training has
+// reached the current stage's end, and 0 otherwise.
+func (t *Trainer) DueExpansion() int {
+	st := t.Config.stages()
+	if t.Stage >= len(st)-1 {
+		return 0
+	}
+	end := t.Config.StageEnds[t.Stage]
+	var reached bool
+	if t.Config.FlopsBudget > 0 {
+		reached = t.Flops >= end*t.Config.FlopsBudget
+	} else {
+		reached = t.Step >= int(end*float64(t.Config.Steps))
+	}
+	if !reached {
+		return 0
+	}
+	return st[t.Stage+1]
+}
+
+// Plan returns the depth plan that executes depth layers with the current
+// real blocks, through the share map.
+func (t *Trainer) Plan(depth int) ([]int, error) {
+	key := [2]int{t.Real, depth}
+	if p, ok := t.plans[key]; ok {
+		return p, nil
+	}
+	var plan []int
+	if t.Hooks.Share == nil {
+		if depth != t.Real {
+			return nil, fmt.Errorf("depth %d with %d real layers needs a share map", depth, t.Real)
+		}
+		plan = make([]int, depth)
+		for i := range plan {
+			plan[i] = i
+		}
+	} else {
+		p, err := t.Hooks.Share(t.Real, depth)
+		if err != nil {
+			return nil, err
+		}
+		if err := grow.CheckMap("share map", p, depth, t.Real); err != nil {
+			return nil, err
+		}
+		plan = append([]int(nil), p...)
+	}
+	t.plans[key] = plan
+	return plan, nil
+}
+
+// sampleDepth asks the sampler for the depth of micro-batch micro.
+func (t *Trainer) sampleDepth(micro int) (int, error) {
+	l := t.Config.Layers
+	if t.Real == l {
+		return l, nil
+	}
+	if t.Hooks.Sample == nil {
+		return t.Real, nil
+	}
+	d, err := t.Hooks.Sample(grow.SampleState{
+		Step: t.Step, Micro: micro, Stage: t.Stage, Real: t.Real, Target: l, Rand: t.depthRand,
+	})
+	if err != nil {
+		return 0, err
+	}
+	if err := grow.CheckDepth(d, t.Real, l); err != nil {
+		return 0, err
+	}
+	return d, nil
+}
+
+// TrainStep runs one optimizer step: Accum micro-batches, each at a depth
+// from the sampler, then gradient clipping and AdamW on the touched groups.
+// It does not expand; see Expand and DueExpansion.
+func (t *Trainer) TrainStep() (StepResult, error) {
+	start := time.Now()
+	c := &t.Config
+	res := StepResult{Step: t.Step + 1, SampledDepth: t.sampled}
+	var stepFlops float64
+	for micro := 0; micro < c.Accum; micro++ {
+		d, err := t.sampleDepth(micro)
+		if err != nil {
+			return res, err
+		}
+		t.sampled[micro] = d
+		stepFlops += flops.Train(c.Batch, c.Seq, d, c.Dim, data.VocabBytes)
+	}
+	// The schedule uses the progress reached at the end of this step.
+	var progress float64
+	if c.FlopsBudget > 0 {
+		progress = (t.Flops + stepFlops) / c.FlopsBudget
+	} else {
+		progress = float64(t.Step+1) / float64(c.Steps)
+	}
+	res.LR = t.schedule.LR(progress)
+	var lossSum float64
+	for micro := 0; micro < c.Accum; micro++ {
+		plan, err := t.Plan(t.sampled[micro])
+		if err != nil {
+			return res, err
+		}
+		t.batcher.Next(t.inputs, t.target)
+		loss, err := t.Model.Forward(plan, t.inputs, t.target, c.Batch, c.Seq)
+		if err != nil {
+			return res, err
+		}
+		lossSum += loss
+		t.Model.Backward(1 / float32(c.Accum))
+	}
+	res.GradNorm, t.normScratch = optim.GradNorm(t.Model.Layout, t.Model.Grads.Data, t.Model.Touched, t.normScratch)
+	t.Opt.Step(t.Model.Params.Data, t.Model.Grads.Data, t.Model.Touched, res.LR, optim.ClipScale(res.GradNorm, c.Clip))
+	t.Model.ZeroGrad()
+	t.Step++
+	t.Tokens += int64(c.Accum * c.Batch * c.Seq)
+	t.Flops += stepFlops
+	res.Loss = lossSum / float64(c.Accum)
+	res.Flops = stepFlops
+	res.Seconds = time.Since(start).Seconds()
+	t.WallSeconds += res.Seconds
+	return res, nil
+}
+
+// EvalDepth returns the depth validation runs at: the target depth through
+// the share map, or the real depth, as Config.EvalDepth says (by default
+// the target depth when a share map is set).
+func (t *Trainer) EvalDepth() int {
+	switch t.Config.EvalDepth {
+	case "native":
+		return t.Real
+	case "full":
+		return t.Config.Layers
+	}
+	if t.Hooks.Share != nil {
+		return t.Config.Layers
+	}
+	return t.Real
+}
+
+// ValLoss returns the mean loss on the fixed validation windows at the
+// given executed depth.
+func (t *Trainer) ValLoss(depth int) (float64, error) {
+	plan, err := t.Plan(depth)
+	if err != nil {
+		return 0, err
+	}
+	c := &t.Config
+	n := c.Batch * c.Seq
+	var sum float64
+	for i := 0; i < c.EvalBatches; i++ {
+		l, err := t.Model.Forward(plan, t.valX[i*n:(i+1)*n], t.valY[i*n:(i+1)*n], c.Batch, c.Seq)
+		if err != nil {
+			return 0, err
+		}
+		sum += l
+	}
+	return sum / float64(c.EvalBatches), nil
+}
+
+// Expand grows the real layers to newReal with the expander: new slot i
+// becomes a copy of old slot src[i], and the optimizer state follows
+// Config.OptState. It returns the source map.
+func (t *Trainer) Expand(newReal int) ([]int, error) {
+	old := t.Real
+	if newReal <= old || newReal > t.Config.Layers {
+		return nil, fmt.Errorf("cannot expand from %d to %d real layers (target depth %d)", old, newReal, t.Config.Layers)
+	}
+	src, err := t.Hooks.Expand(old, newReal)
+	if err != nil {
+		return nil, err
+	}
+	if err := grow.CheckMap("expansion map", src, newReal, old); err != nil {
+		return nil, err
+	}
+	src = append([]int(nil), src...)
+	l := t.Model.Layout
+	// Snapshot the old blocks so that any map, not only one with
+	// src[i] <= i, copies from the pre-expansion weights.
+	size := l.Groups[model.BlockGroup(0)].Size
+	snap := make([]float32, 3*old*size)
+	steps := make([]int, old)
+	for j := 0; j < old; j++ {
+		g := model.BlockGroup(j)
+		copy(snap[j*size:], l.GroupData(t.Model.Params.Data, g))
+		copy(snap[(old+j)*size:], l.GroupData(t.Opt.M, g))
+		copy(snap[(2*old+j)*size:], l.GroupData(t.Opt.V, g))
+		steps[j] = t.Opt.Steps[g]
+	}
+	for i, s := range src {
+		g := model.BlockGroup(i)
+		copy(l.GroupData(t.Model.Params.Data, g), snap[s*size:(s+1)*size])
+		if t.Config.OptState == "copy" {
+			copy(l.GroupData(t.Opt.M, g), snap[(old+s)*size:(old+s+1)*size])
+			copy(l.GroupData(t.Opt.V, g), snap[(2*old+s)*size:(2*old+s+1)*size])
+			t.Opt.Steps[g] = steps[s]
+		}
+	}
+	if t.Config.OptState == "reset" {
+		t.Opt.Reset()
+	}
+	t.Real = newReal
+	if st := t.Config.stages(); t.Stage < len(st)-1 && st[t.Stage+1] == newReal {
+		t.Stage++
+	}
+	t.applyFreeze(old)
+	return src, nil
+}
+
+// applyFreeze sets the freeze mask for MSLT-style training: with
+// Config.Freeze, after an expansion from prevReal blocks only the new
+// blocks (index >= prevReal) and the final LayerNorm train, until the last
+// stage, which trains everything. The embeddings (and so the tied LM head)
+// are frozen with the old blocks, which lets the backward pass stop at the
+// lowest trained block.
+func (t *Trainer) applyFreeze(prevReal int) {
+	if !t.Config.Freeze {
+		return
+	}
+	if t.Real == t.Config.Layers {
+		prevReal = 0
+	}
+	t.Model.Frozen[model.EmbedGroup] = prevReal > 0
+	for i := 0; i < t.Config.Layers; i++ {
+		t.Model.Frozen[model.BlockGroup(i)] = i < prevReal
+	}
+}
