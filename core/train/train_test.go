@@ -340,3 +340,41 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
+
+func TestStateRestoreContinuesExactly(t *testing.T) {
+	c := smallConfig(t, shakespeare)
+	c.Layers, c.Stages, c.StageEnds, c.Steps = 4, []int{1, 2, 4}, []float64{0.25, 0.5}, 10
+	full := trainLosses(t, c, apolloHooks())
+
+	a, _ := New(c, apolloHooks())
+	for a.Step < 4 {
+		if n := a.DueExpansion(); n > 0 {
+			a.Expand(n)
+		}
+		a.TrainStep()
+	}
+	s, err := a.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := New(c, apolloHooks())
+	copy(b.Model.Params.Data, a.Model.Params.Data)
+	copy(b.Opt.M, a.Opt.M)
+	copy(b.Opt.V, a.Opt.V)
+	copy(b.Opt.Steps, a.Opt.Steps)
+	if err := b.Restore(s); err != nil {
+		t.Fatal(err)
+	}
+	for i := 4; !b.Done(); i++ {
+		if n := b.DueExpansion(); n > 0 {
+			b.Expand(n)
+		}
+		r, err := b.TrainStep()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Loss != full[i] {
+			t.Fatalf("step %d after restore: loss %v, uninterrupted run %v", i+1, r.Loss, full[i])
+		}
+	}
+}

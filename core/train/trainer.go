@@ -353,3 +353,52 @@ func (t *Trainer) applyFreeze(prevReal int) {
 		t.Model.Frozen[model.BlockGroup(i)] = i < prevReal
 	}
 }
+
+// State is the part of a trainer's state that lives outside the model's
+// and optimizer's slabs: with those, it is everything needed to continue a
+// run exactly (the freeze mask and the share-map cache are derived).
+type State struct {
+	Step        int     `json:"step"`
+	Tokens      int64   `json:"tokens"`
+	Flops       float64 `json:"flops"`
+	Stage       int     `json:"stage"`
+	Real        int     `json:"real"`
+	WallSeconds float64 `json:"wall_s"`
+	BatchRNG    []byte  `json:"batch_rng"` // state of the training-batch generator
+	DepthRNG    []byte  `json:"depth_rng"` // state of the depth sampler's generator
+}
+
+// State returns the trainer's state.
+func (t *Trainer) State() (State, error) {
+	b, err := t.batcher.MarshalBinary()
+	if err != nil {
+		return State{}, err
+	}
+	d, err := t.depthRNG.MarshalBinary()
+	if err != nil {
+		return State{}, err
+	}
+	return State{t.Step, t.Tokens, t.Flops, t.Stage, t.Real, t.WallSeconds, b, d}, nil
+}
+
+// Restore sets the trainer's state from s (the model's and optimizer's
+// slabs are restored separately) and re-derives the freeze mask.
+func (t *Trainer) Restore(s State) error {
+	st := t.Config.stages()
+	if s.Stage < 0 || s.Stage >= len(st) || s.Real != st[s.Stage] {
+		return fmt.Errorf("state has stage %d with %d real layers, which the stages %s do not have", s.Stage, s.Real, ints(st))
+	}
+	if err := t.batcher.UnmarshalBinary(s.BatchRNG); err != nil {
+		return fmt.Errorf("batch generator state: %v", err)
+	}
+	if err := t.depthRNG.UnmarshalBinary(s.DepthRNG); err != nil {
+		return fmt.Errorf("depth generator state: %v", err)
+	}
+	t.Step, t.Tokens, t.Flops, t.Stage, t.Real, t.WallSeconds = s.Step, s.Tokens, s.Flops, s.Stage, s.Real, s.WallSeconds
+	prev := 0
+	if s.Stage > 0 {
+		prev = st[s.Stage-1]
+	}
+	t.applyFreeze(prev)
+	return nil
+}
