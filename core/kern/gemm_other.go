@@ -1,0 +1,7 @@
+//go:build !amd64
+
+package kern
+
+func available() []Gemmer { return []Gemmer{Blocked{}} }
+
+func best() Gemmer { return Blocked{} }
