@@ -12,6 +12,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/traefik/yaegi/interp"
@@ -184,18 +185,28 @@ func (p *Plugin) panicError(entry string, r any) error {
 type traceWriter struct {
 	out io.Writer
 	fn  string // innermost function of the last panic; reset before each call
+	// frames lists the functions of the last panic, innermost first; reset
+	// with fn.
+	frames []string
+}
+
+// reset forgets the last panic.
+func (w *traceWriter) reset() {
+	w.fn = ""
+	w.frames = w.frames[:0]
 }
 
 func (w *traceWriter) Write(b []byte) (int, error) {
 	line := strings.TrimSpace(string(b))
 	if i := strings.Index(line, ": panic: "); i >= 0 && strings.HasSuffix(line, "(...)") && !strings.Contains(line, "\n") {
+		fn := strings.TrimSuffix(line[i+len(": panic: "):], "(...)")
+		if j := strings.IndexByte(fn, '.'); j >= 0 {
+			fn = fn[j+1:]
+		}
 		if w.fn == "" {
-			fn := strings.TrimSuffix(line[i+len(": panic: "):], "(...)")
-			if j := strings.IndexByte(fn, '.'); j >= 0 {
-				fn = fn[j+1:]
-			}
 			w.fn = fn
 		}
+		w.frames = append(w.frames, fn)
 		return len(b), nil
 	}
 	return w.out.Write(b)
@@ -208,14 +219,59 @@ type checker struct {
 	file         *ast.File
 	path         string
 	kind         Kind
+	mode         checkMode
 	syms         *symbolSet
 	unrestricted bool
 	errs         []error
 	fn           *ast.FuncDecl
+	// pos formats a position for messages; nil means the file set's
+	// "file:line:col".
+	pos func(token.Pos) string
+}
+
+// checkMode says what kind of source a checker checks.
+type checkMode int
+
+const (
+	checkPlugin  checkMode = iota // a plugin file: one plugin function and parameters
+	checkProgram                  // an experiment script: package main with func main
+	checkSnippet                  // input of a Session: declarations or statements
+)
+
+// noun returns what the checked source is, for messages: "plugin" or
+// "script".
+func (c *checker) noun() string {
+	if c.mode == checkPlugin {
+		return "plugin"
+	}
+	return "script"
 }
 
 func (c *checker) errorf(pos token.Pos, format string, args ...any) {
-	c.errs = append(c.errs, fmt.Errorf("%s: %s", c.fset.Position(pos), fmt.Sprintf(format, args...)))
+	where := c.fset.Position(pos).String()
+	if c.pos != nil {
+		where = c.pos(pos)
+	}
+	c.errs = append(c.errs, fmt.Errorf("%s: %s", where, fmt.Sprintf(format, args...)))
+}
+
+// workbenchPkgs lists the workbench packages the checked source may
+// import, for messages.
+func (c *checker) workbenchPkgs() string {
+	var ps []string
+	for p := range c.syms.names {
+		if strings.HasPrefix(p, "workbench/") {
+			ps = append(ps, p)
+		}
+	}
+	sort.Strings(ps)
+	switch len(ps) {
+	case 0:
+		return ""
+	case 1:
+		return " and " + ps[0]
+	}
+	return ", " + strings.Join(ps[:len(ps)-1], ", ") + " and " + ps[len(ps)-1]
 }
 
 // funcPos returns the position of the plugin function.
@@ -230,14 +286,29 @@ func (c *checker) funcPos() string {
 // constructs the interpreter does not support, and a missing plugin
 // function. It returns the exported package-level variables.
 func (c *checker) check() []exportedVar {
+	c.checkSource()
+	switch c.mode {
+	case checkProgram:
+		c.checkMain()
+		return nil
+	case checkSnippet:
+		return nil
+	}
+	return c.checkPlugin()
+}
+
+// checkSource reports forbidden or unknown imports, calls to removed
+// functions and constructs the interpreter does not support.
+func (c *checker) checkSource() {
+	noun := c.noun()
 	for _, imp := range c.file.Imports {
 		p := strings.Trim(imp.Path.Value, "`\"")
 		switch {
 		case !c.unrestricted && forbiddenImport(p):
-			c.errorf(imp.Path.Pos(), "import %q is not allowed in plugins (it runs programs, reaches the network, bypasses memory safety or handles signals)", p)
+			c.errorf(imp.Path.Pos(), "import %q is not allowed in %ss (it runs programs, reaches the network, bypasses memory safety or handles signals)", p, noun)
 		default:
 			if _, ok := c.syms.pkgName(p); !ok {
-				c.errorf(imp.Path.Pos(), "package %q is not available to plugins (they may import the standard library up to Go 1.22 and workbench/core/grow)", p)
+				c.errorf(imp.Path.Pos(), "package %q is not available to %ss (they may import the standard library up to Go 1.22%s)", p, noun, c.workbenchPkgs())
 			}
 		}
 	}
@@ -250,10 +321,10 @@ func (c *checker) check() []exportedVar {
 				switch u := tv.Type.Underlying().(type) {
 				case *types.Basic:
 					if u.Info()&types.IsInteger != 0 {
-						c.errorf(n.X.Pos(), "range over an integer is not supported by the plugin interpreter; write for i := 0; i < n; i++")
+						c.errorf(n.X.Pos(), "range over an integer is not supported by the %s interpreter; write for i := 0; i < n; i++", noun)
 					}
 				case *types.Signature:
-					c.errorf(n.X.Pos(), "range over a function is not supported by the plugin interpreter; call the function with a callback instead")
+					c.errorf(n.X.Pos(), "range over a function is not supported by the %s interpreter; call the function with a callback instead", noun)
 				}
 			}
 		case *ast.CallExpr:
@@ -261,7 +332,7 @@ func (c *checker) check() []exportedVar {
 				if b, ok := info.Uses[id].(*types.Builtin); ok {
 					switch b.Name() {
 					case "min", "max", "clear":
-						c.errorf(id.Pos(), "the plugin interpreter has no builtin %s; write it out (or use math.Min and math.Max for float64)", b.Name())
+						c.errorf(id.Pos(), "the %s interpreter has no builtin %s; write it out (or use math.Min and math.Max for float64)", noun, b.Name())
 					}
 				}
 			}
@@ -273,14 +344,35 @@ func (c *checker) check() []exportedVar {
 				if pn, ok := info.Uses[id].(*types.PkgName); ok {
 					imp := pn.Imported().Path()
 					if removedFuncs[imp][n.Sel.Name] {
-						c.errorf(n.Pos(), "%s.%s is not available to plugins (they may read files but not write, create or remove them, nor start or signal processes)", id.Name, n.Sel.Name)
+						c.errorf(n.Pos(), "%s.%s is not available to %ss (they may read files but not write, create or remove them, nor start or signal processes)", id.Name, n.Sel.Name, noun)
 					}
 				}
 			}
 		}
 		return true
 	})
+}
 
+// checkMain reports a script that is not package main with func main().
+func (c *checker) checkMain() {
+	if c.file.Name.Name != "main" {
+		c.errorf(c.file.Name.Pos(), "package %s: a script must be package main", c.file.Name.Name)
+	}
+	for _, d := range c.file.Decls {
+		if f, ok := d.(*ast.FuncDecl); ok && f.Recv == nil && f.Name.Name == "main" {
+			c.fn = f
+			if f.Type.Params.NumFields() > 0 || f.Type.Results.NumFields() > 0 {
+				c.errorf(f.Name.Pos(), "func main must have no arguments and no results")
+			}
+			return
+		}
+	}
+	c.errs = append(c.errs, fmt.Errorf("%s: no func main: a script must define func main()", c.path))
+}
+
+// checkPlugin reports a missing plugin function and returns the exported
+// package-level variables.
+func (c *checker) checkPlugin() []exportedVar {
 	var vars []exportedVar
 	var others []string
 	for _, d := range c.file.Decls {

@@ -74,7 +74,7 @@ func (l *Loader) LoadExpander(ref string) (*Expander, error) {
 func (p *Sampler) Sample(s grow.SampleState) (depth int, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.trace.fn = ""
+	p.trace.reset()
 	defer p.recoverCall(&err)
 	depth = p.fn(s)
 	if err := grow.CheckDepth(depth, s.Real, s.Target); err != nil {
@@ -90,7 +90,7 @@ func (p *Sampler) Sample(s grow.SampleState) (depth int, err error) {
 func (p *ShareMap) Share(real, depth int) (ids []int, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.trace.fn = ""
+	p.trace.reset()
 	defer p.recoverCall(&err)
 	ids = p.fn(real, depth)
 	if err := grow.CheckMap("share map", ids, depth, real); err != nil {
@@ -106,7 +106,7 @@ func (p *ShareMap) Share(real, depth int) (ids []int, err error) {
 func (p *Expander) Expand(oldReal, newReal int) (src []int, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.trace.fn = ""
+	p.trace.reset()
 	defer p.recoverCall(&err)
 	src = p.fn(oldReal, newReal)
 	if err := grow.CheckMap("expansion map", src, newReal, oldReal); err != nil {

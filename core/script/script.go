@@ -14,6 +14,11 @@
 // unless Loader.Unrestricted is set. Every value a plugin returns is
 // validated, and a panic inside a plugin is returned as an error naming the
 // plugin's file. See docs/plugins.md.
+//
+// The same host interprets experiment scripts (Program: a package main
+// file, run once) and interactive input (Session), with the same
+// restrictions and checks, and with extra compiled packages such as the
+// experiment facade workbench/core/wb. See docs/scripting.md.
 package script
 
 import (

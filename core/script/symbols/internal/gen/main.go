@@ -19,10 +19,15 @@ import (
 	"github.com/traefik/yaegi/extract"
 )
 
-// packages lists the import paths whose exported symbols plugins may use.
-// Add one line here to expose another package.
-var packages = []string{
-	"workbench/core/grow",
+// packages lists the packages whose exported symbols interpreted code may
+// use: the import path, and the directory of the package of symbols that
+// holds its table, relative to core/script/symbols. Tables in "." are
+// offered to plugins and scripts; the facade of scripts lives in its own
+// package of symbols, as it imports the plugin host. Add one line here to
+// expose another package.
+var packages = []struct{ path, dir string }{
+	{"workbench/core/grow", "."},
+	{"workbench/core/wb", "../../wb/symbols"},
 }
 
 func main() {
@@ -37,11 +42,11 @@ func main() {
 // run writes every generated file into dir.
 func run(dir string) error {
 	for _, p := range packages {
-		src, err := generate(p)
+		src, err := generate(p.path)
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(dir, fileName(p)), src, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(p.dir), fileName(p.path)), src, 0o644); err != nil {
 			return err
 		}
 	}

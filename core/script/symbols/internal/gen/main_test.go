@@ -12,12 +12,12 @@ import (
 // without go generate being run in core/script/symbols.
 func TestGeneratedFilesUpToDate(t *testing.T) {
 	for _, p := range packages {
-		t.Run(p, func(t *testing.T) {
-			want, err := generate(p)
+		t.Run(p.path, func(t *testing.T) {
+			want, err := generate(p.path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			file := filepath.Join("..", "..", fileName(p))
+			file := filepath.Join("..", "..", filepath.FromSlash(p.dir), fileName(p.path))
 			got, err := os.ReadFile(file)
 			if err != nil {
 				t.Fatalf("%v (run go generate in core/script/symbols)", err)

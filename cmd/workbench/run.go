@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"workbench/core/wb/host"
+)
+
+func init() {
+	register("run", "run an experiment script (Go, interpreted; see docs/scripting.md)", runScript)
+}
+
+const runUsage = "usage: workbench run SCRIPT.go [--set key=value ...] [--out DIR] [--timeout D] [--unrestricted]"
+
+// setFlags collects repeated --set arguments.
+type setFlags []string
+
+// String returns the settings given so far.
+func (s *setFlags) String() string { return fmt.Sprint(*s) }
+
+// Set adds one --set argument.
+func (s *setFlags) Set(v string) error {
+	*s = append(*s, v)
+	return nil
+}
+
+// errInterrupted is the cause of a run stopped by SIGINT or SIGTERM.
+var errInterrupted = errors.New("interrupted")
+
+// runScript implements "workbench run".
+func runScript(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var set setFlags
+	fs.Var(&set, "set", "parameter `key=value` (repeatable; several separated by commas): the script's own parameters and the flags of workbench train")
+	out := fs.String("out", "", "experiment `DIR`: every run goes into DIR/<run name> (default checkpoints/<script>-<time>)")
+	timeout := fs.Duration("timeout", 0, "stop after this `duration` (e.g. 10m); the run in progress saves its model")
+	unrestricted := fs.Bool("unrestricted", false, "let the script and its plugins use the whole standard library (processes, network, file writes)")
+	fs.Usage = func() {} // printed below for -h only, not on errors
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stdout, runUsage)
+			fmt.Fprintln(stdout, "\nInterprets an experiment script: a Go file of package main importing workbench/core/wb.")
+			fmt.Fprintln(stdout, "See docs/scripting.md.\n\nflags:")
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return err
+		}
+		return fmt.Errorf("%v (run \"workbench run -h\" for the flags)", err)
+	}
+	if len(pos) != 1 {
+		return errors.New("want one script (" + runUsage + ")")
+	}
+	if *timeout < 0 {
+		return fmt.Errorf("--timeout must not be negative, got %v", *timeout)
+	}
+
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	if *timeout > 0 {
+		var stop context.CancelFunc
+		ctx, stop = context.WithTimeoutCause(ctx, *timeout, fmt.Errorf("timeout after %v", *timeout))
+		defer stop()
+	}
+	stopSignals := catchSignals(cancel, stderr)
+	defer stopSignals()
+
+	return host.Run(ctx, pos[0], host.Options{
+		Dir: *out, Set: set, Unrestricted: *unrestricted, Stdout: stdout, Stderr: stderr,
+	})
+}
+
+// catchSignals cancels with errInterrupted on the first SIGINT or SIGTERM,
+// so that the run in progress saves itself, and exits at once on the
+// second. The returned function stops catching.
+func catchSignals(cancel context.CancelCauseFunc, stderr io.Writer) func() {
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sig:
+		case <-done:
+			return
+		}
+		fmt.Fprintln(stderr, "\nstopping after the current step (interrupt again to quit at once)")
+		cancel(errInterrupted)
+		select {
+		case <-sig:
+			fmt.Fprintln(stderr, "quit")
+			os.Exit(130)
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(sig)
+		close(done)
+	}
+}

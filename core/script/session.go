@@ -1,0 +1,350 @@
+package script
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/printer"
+	"go/scanner"
+	"go/token"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/traefik/yaegi/interp"
+)
+
+// Session evaluates Go source incrementally, as a read-eval-print loop
+// does: each input is declarations (import, func, type, var, const),
+// statements or one expression, evaluated in one global scope that later
+// inputs see. Inputs get the checks of programs (forbidden imports and
+// functions, unsupported constructs) before they run.
+type Session struct {
+	i     *interp.Interpreter
+	syms  *symbolSet
+	unres bool
+	trace traceWriter
+	shown []any
+	n     int // functions declared by the session
+}
+
+// showPath is the import path of the package through which a Session
+// receives the values of an expression.
+const showPath = "workbench/core/script/show"
+
+// NewSession returns a session offering the standard library, the
+// workbench packages of plugins and those of extra. No package is imported
+// yet; evaluate import declarations for that.
+func (l *Loader) NewSession(extra ...Exports) (*Session, error) {
+	s := &Session{syms: l.symbols(extra), unres: l.Unrestricted}
+	s.trace.out = l.stderr()
+	s.i = interp.New(interp.Options{
+		Stdout:       l.stdout(),
+		Stderr:       &s.trace,
+		Args:         []string{"repl"},
+		Unrestricted: l.Unrestricted,
+	})
+	for _, e := range s.syms.exports {
+		if err := s.i.Use(e); err != nil {
+			return nil, err
+		}
+	}
+	show := interp.Exports{showPath + "/show": {"Show": reflect.ValueOf(func(v ...any) { s.shown = v })}}
+	if err := s.i.Use(show); err != nil {
+		return nil, err
+	}
+	if _, err := s.i.Eval(`import __show "` + showPath + `"`); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// The wrappers that turn an input into a file, as the interpreter itself
+// does, so that positions in its messages and in the checks agree.
+const (
+	declPrefix = "package main;"
+	stmtPrefix = "package main; func main() {"
+)
+
+// wrap returns the input as a parsable file and the length of the prefix
+// added to its first line.
+func wrap(src string) (string, int) {
+	var s scanner.Scanner
+	fset := token.NewFileSet()
+	s.Init(fset.AddFile("", -1, len(src)), []byte(src), nil, 0)
+	_, tok, _ := s.Scan()
+	switch tok {
+	case token.PACKAGE:
+		return src, 0
+	case token.CONST, token.FUNC, token.IMPORT, token.TYPE, token.VAR:
+		return declPrefix + src, len(declPrefix)
+	}
+	return stmtPrefix + src + "\n}", len(stmtPrefix)
+}
+
+// parseInput parses an input; a declaration starting with func that does
+// not parse is tried again as a statement (a function literal called).
+func parseInput(fset *token.FileSet, src string) (*ast.File, int, error) {
+	w, n := wrap(src)
+	f, err := parser.ParseFile(fset, "", w, parser.AllErrors|parser.DeclarationErrors)
+	if err != nil && n == len(declPrefix) && strings.HasPrefix(strings.TrimSpace(src), "func") {
+		w2 := stmtPrefix + src + "\n}"
+		if f2, err2 := parser.ParseFile(fset, "", w2, parser.AllErrors|parser.DeclarationErrors); err2 == nil {
+			return f2, len(stmtPrefix), nil
+		}
+	}
+	return f, n, err
+}
+
+// Incomplete reports whether src is only the beginning of an input: it
+// ends inside braces, parentheses, brackets, a raw string or a comment, or
+// after an operator that needs an operand. A read-eval-print loop then
+// reads another line.
+func (s *Session) Incomplete(src string) bool {
+	if strings.TrimSpace(src) == "" {
+		return false
+	}
+	_, _, err := parseInput(token.NewFileSet(), src)
+	var list scanner.ErrorList
+	if !errors.As(err, &list) || len(list) == 0 {
+		return false
+	}
+	e := list[0]
+	switch {
+	case strings.HasSuffix(e.Msg, "found 'EOF'"),
+		e.Msg == "raw string literal not terminated",
+		e.Msg == "comment not terminated",
+		strings.HasPrefix(e.Msg, "expected operand, found '}'") && !strings.HasSuffix(strings.TrimSpace(src), "}"):
+		return true
+	}
+	return false
+}
+
+// Eval checks and evaluates one complete input. When the input is an
+// expression, expr is true and vals holds its values (several for a call
+// with several results, none for a call without result); a call of
+// fmt.Print, Printf or Println counts as a statement. When ctx ends
+// first, Eval returns an error wrapping context.Cause(ctx) at once; the
+// interpreter stops the input at its next statement. A panic is returned as
+// a *PanicError without a file.
+//
+// The interpreter evaluates inputs in its global scope, where it
+// mishandles blocks (a for or if statement declaring variables) and runs
+// function literals again at later inputs. So Eval runs each top-level
+// statement on its own, and one that holds a block or a function literal
+// (other than one assigned to a variable) inside a function it declares
+// for it.
+func (s *Session) Eval(ctx context.Context, src string) (vals []any, expr bool, err error) {
+	if strings.TrimSpace(src) == "" {
+		return nil, false, nil
+	}
+	fset := token.NewFileSet()
+	f, prefix, err := parseInput(fset, src)
+	if err != nil {
+		return nil, false, inputErrors(err, prefix)
+	}
+	c := checker{fset: fset, file: f, mode: checkSnippet, syms: s.syms, unrestricted: s.unres}
+	c.pos = func(p token.Pos) string {
+		pos := fset.Position(p)
+		return lineCol(pos.Line, pos.Column, prefix)
+	}
+	c.check()
+	if len(c.errs) > 0 {
+		return nil, false, errors.Join(c.errs...)
+	}
+	s.trace.reset()
+	if e, perr := parser.ParseExpr(src); perr == nil && !isPrint(e) {
+		// An expression: receive all its values through Show. A call
+		// without result does not compile as an argument; it is then
+		// evaluated as a statement.
+		var b strings.Builder
+		if printer.Fprint(&b, token.NewFileSet(), e) == nil {
+			name := s.newName()
+			if s.define("func "+name+"() { __show.Show("+b.String()+") }") == nil {
+				s.shown = nil
+				_, err = s.i.EvalWithContext(ctx, name+"()")
+				if err != nil {
+					return nil, true, s.evalError(ctx, err, 0)
+				}
+				return s.shown, true, nil
+			}
+		}
+		expr = true
+	}
+	if prefix != len(stmtPrefix) {
+		_, err = s.i.EvalWithContext(ctx, src)
+		return nil, expr, s.evalError(ctx, err, prefix)
+	}
+	// Statements: one at a time, each placed at its position in the input
+	// so that messages give the input's lines and columns.
+	tf := fset.File(f.Pos())
+	for _, st := range f.Decls[0].(*ast.FuncDecl).Body.List {
+		start, end := tf.Offset(st.Pos())-prefix, tf.Offset(st.End())-prefix
+		pos := fset.Position(st.Pos())
+		col := pos.Column
+		if pos.Line == 1 {
+			col -= prefix
+		}
+		text := strings.Repeat("\n", pos.Line-1) + strings.Repeat(" ", col-1) + src[start:end]
+		if needsFunc(st) {
+			name := s.newName()
+			head := "func " + name + "() {"
+			if err := s.define(head + text + "\n}"); err != nil {
+				return nil, expr, s.evalError(ctx, err, len(declPrefix)+len(head))
+			}
+			text = name + "()"
+		}
+		if _, err = s.i.EvalWithContext(ctx, text); err != nil {
+			return nil, expr, s.evalError(ctx, err, len(stmtPrefix))
+		}
+	}
+	return nil, expr, nil
+}
+
+// isPrint reports whether e calls fmt.Print, Printf or Println, whose
+// results are not worth showing.
+func isPrint(e ast.Expr) bool {
+	call, ok := e.(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	x, ok := sel.X.(*ast.Ident)
+	return ok && x.Name == "fmt" && (sel.Sel.Name == "Print" || sel.Sel.Name == "Printf" || sel.Sel.Name == "Println")
+}
+
+// needsFunc reports whether a top-level statement must run inside a
+// function: it holds a block or a function literal that is not simply
+// assigned.
+func needsFunc(st ast.Stmt) bool {
+	switch st := st.(type) {
+	case *ast.BlockStmt, *ast.ForStmt, *ast.RangeStmt, *ast.IfStmt, *ast.SwitchStmt,
+		*ast.TypeSwitchStmt, *ast.SelectStmt, *ast.LabeledStmt:
+		return true
+	case *ast.AssignStmt:
+		for _, r := range st.Rhs {
+			if _, ok := r.(*ast.FuncLit); ok {
+				continue
+			}
+			if hasFuncLit(r) {
+				return true
+			}
+		}
+		return false
+	}
+	return hasFuncLit(st)
+}
+
+// hasFuncLit reports whether n contains a function literal.
+func hasFuncLit(n ast.Node) bool {
+	found := false
+	ast.Inspect(n, func(n ast.Node) bool {
+		if _, ok := n.(*ast.FuncLit); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// newName returns a fresh name for a function declared by the session.
+func (s *Session) newName() string {
+	s.n++
+	return fmt.Sprintf("__in%d", s.n)
+}
+
+// define evaluates a function declaration.
+func (s *Session) define(decl string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = internalError{r}
+		}
+	}()
+	_, err = s.i.Eval(decl)
+	return err
+}
+
+// evalError formats an error of evaluation.
+func (s *Session) evalError(ctx context.Context, err error, prefix int) error {
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return fmt.Errorf("stopped: %w", context.Cause(ctx))
+	}
+	var pe interp.Panic
+	if errors.As(err, &pe) {
+		if str, ok := pe.Value.(string); ok {
+			if m := exitPanic.FindStringSubmatch(str); m != nil {
+				code, _ := strconv.Atoi(m[1])
+				return &ExitError{Path: "repl", Code: code}
+			}
+		}
+		var funcs []string
+		for _, f := range s.trace.frames {
+			if f != "main" && !strings.HasPrefix(f, "__in") {
+				funcs = append(funcs, f)
+			}
+		}
+		return &PanicError{Funcs: funcs, Value: pe.Value}
+	}
+	var list scanner.ErrorList
+	if errors.As(err, &list) {
+		return inputErrors(list, prefix)
+	}
+	var ie internalError
+	if errors.As(err, &ie) {
+		return fmt.Errorf("the interpreter failed on this input (%v); it may use a construct the interpreter does not support", ie.value)
+	}
+	msg := interpTypeName.ReplaceAllString(err.Error(), "$1")
+	msg = strings.Join(strings.Fields(msg), " ")
+	return errors.New(fixPos(msg, prefix))
+}
+
+// lineCol formats a position of an input, removing the wrapper's prefix
+// from columns of the first line.
+func lineCol(line, col, prefix int) string {
+	if line == 1 {
+		col -= prefix
+		if col < 1 {
+			col = 1
+		}
+	}
+	return fmt.Sprintf("%d:%d", line, col)
+}
+
+// inputErrors formats parse errors of an input, one line each.
+func inputErrors(err error, prefix int) error {
+	var list scanner.ErrorList
+	if !errors.As(err, &list) {
+		return err
+	}
+	list.RemoveMultiples()
+	errs := make([]error, len(list))
+	for j, e := range list {
+		errs[j] = fmt.Errorf("%s: %s", lineCol(e.Pos.Line, e.Pos.Column, prefix), e.Msg)
+	}
+	return errors.Join(errs...)
+}
+
+// leadingPos matches the "line:col: " that begins the interpreter's
+// messages about an input.
+var leadingPos = regexp.MustCompile(`^(?:_\.go:)?(\d+):(\d+): `)
+
+// fixPos rewrites the position that begins a message of the interpreter
+// about an input whose wrapper added prefix bytes to its first line.
+func fixPos(msg string, prefix int) string {
+	m := leadingPos.FindStringSubmatchIndex(msg)
+	if m == nil {
+		return msg
+	}
+	line, _ := strconv.Atoi(msg[m[2]:m[3]])
+	col, _ := strconv.Atoi(msg[m[4]:m[5]])
+	return lineCol(line, col, prefix) + ": " + msg[m[1]:]
+}

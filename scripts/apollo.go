@@ -1,0 +1,31 @@
+//go:build ignore
+
+// Apollo: the official low-value-prioritized sampler (lvps), interpolation
+// for weight sharing and growth, optimizer state kept at expansions, on
+// Apollo's default stage schedule, with the FLOPs budget of a full-depth run
+// of --set steps=N steps: it takes more, cheaper steps than the baseline.
+//
+//	workbench run scripts/apollo.go [--set steps=600,stages=1,3,6,stage-ends=0.1,0.25,...]
+package main
+
+import "workbench/core/wb"
+
+func main() {
+	cfg := wb.Config()
+	cfg.Method = wb.String("method", "apollo")
+	if len(cfg.Stages) == 0 {
+		cfg.Stages, cfg.StageEnds = wb.DefaultStages(cfg.Layers)
+	}
+	if cfg.Sampler == "" {
+		cfg.Sampler = "lvps"
+	}
+	if cfg.ShareMap == "" {
+		cfg.ShareMap = "interpolate"
+	}
+	if cfg.Expander == "" {
+		cfg.Expander = "interpolate"
+	}
+	res, err := wb.Train(wb.SameBudget(cfg))
+	wb.Check(err)
+	wb.Logf("%v", res)
+}

@@ -1,0 +1,33 @@
+//go:build ignore
+
+// Ablation of Apollo: LVPS with stacking instead of interpolation. The
+// model grows with the stack expander (blocks repeated bottom to top), and
+// a sampled depth runs the real blocks in the same stacked order (the
+// share map scripts/sharemaps/stack.go, the rule of the stack expander), so
+// an expansion keeps the function the model computed at full depth. Same
+// stages, optimizer state and FLOPs budget as scripts/apollo.go.
+//
+//	workbench run scripts/apollo_stack.go [--set steps=600,...]
+package main
+
+import "workbench/core/wb"
+
+func main() {
+	cfg := wb.Config()
+	cfg.Method = wb.String("method", "apollo_stack")
+	if len(cfg.Stages) == 0 {
+		cfg.Stages, cfg.StageEnds = wb.DefaultStages(cfg.Layers)
+	}
+	if cfg.Sampler == "" {
+		cfg.Sampler = "lvps"
+	}
+	if cfg.ShareMap == "" {
+		cfg.ShareMap = wb.ScriptDir() + "/sharemaps/stack.go"
+	}
+	if cfg.Expander == "" {
+		cfg.Expander = "stack"
+	}
+	res, err := wb.Train(wb.SameBudget(cfg))
+	wb.Check(err)
+	wb.Logf("%v", res)
+}

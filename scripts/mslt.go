@@ -1,0 +1,58 @@
+//go:build ignore
+
+// MSLT (multi-stage layerwise training): the model grows on top with the
+// stack expander (new top blocks are copies of the existing ones, bottom
+// to top), and until the last stage only the blocks added by the latest
+// expansion train (freeze); the last stage trains everything. It executes
+// its real layers, is evaluated at its native depth, and has the FLOPs
+// budget of a full-depth run of --set steps=N steps. Stages as in
+// scripts/stack.go: L/4, L/2, L at 25% and 50% of the budget.
+//
+//	workbench run scripts/mslt.go [--set steps=600,...]
+package main
+
+import "workbench/core/wb"
+
+func main() {
+	cfg := wb.Config()
+	cfg.Method = wb.String("method", "mslt")
+	if len(cfg.Stages) == 0 {
+		cfg.Stages, cfg.StageEnds = stackStages(cfg.Layers)
+	}
+	// Without a sampler every step executes the real layers, through the
+	// share map's identity Share(N, N). The share map is only used to log
+	// the full-depth validation loss before and after each expansion
+	// (events.jsonl), which the trainer requires.
+	if cfg.ShareMap == "" {
+		cfg.ShareMap = wb.ScriptDir() + "/sharemaps/stack.go"
+	}
+	if cfg.Expander == "" {
+		cfg.Expander = "stack"
+	}
+	cfg.Freeze = wb.Bool("freeze", true)
+	cfg.EvalDepth = wb.String("eval-depth", "native")
+	res, err := wb.Train(wb.SameBudget(cfg))
+	wb.Check(err)
+	wb.Logf("%v", res)
+}
+
+// stackStages returns the stages L/4, L/2, L (dropping those below 1 and
+// merging equal neighbours) and their boundaries, 0.25 and 0.5.
+func stackStages(l int) ([]int, []float64) {
+	cand := []int{l / 4, l / 2, l}
+	candEnds := []float64{0.25, 0.5, 1}
+	var stages []int
+	var ends []float64
+	for i, n := range cand {
+		if n < 1 {
+			continue
+		}
+		if k := len(stages); k > 0 && stages[k-1] == n {
+			ends[k-1] = candEnds[i]
+			continue
+		}
+		stages = append(stages, n)
+		ends = append(ends, candEnds[i])
+	}
+	return stages, ends[:len(ends)-1]
+}

@@ -1,0 +1,28 @@
+//go:build ignore
+
+// Ablation of Apollo: depths sampled uniformly on [N, L] (sampler uniform) instead of LVPS; otherwise as scripts/apollo.go.
+//
+//	workbench run scripts/uniform.go [--set steps=600,...]
+package main
+
+import "workbench/core/wb"
+
+func main() {
+	cfg := wb.Config()
+	cfg.Method = wb.String("method", "uniform")
+	if len(cfg.Stages) == 0 {
+		cfg.Stages, cfg.StageEnds = wb.DefaultStages(cfg.Layers)
+	}
+	if cfg.Sampler == "" {
+		cfg.Sampler = "uniform"
+	}
+	if cfg.ShareMap == "" {
+		cfg.ShareMap = "interpolate"
+	}
+	if cfg.Expander == "" {
+		cfg.Expander = "interpolate"
+	}
+	res, err := wb.Train(wb.SameBudget(cfg))
+	wb.Check(err)
+	wb.Logf("%v", res)
+}
