@@ -83,3 +83,133 @@ func axpyAVX2(alpha float32, x []float32, y []float32)
 //
 //go:noescape
 func scaleAVX2(alpha float32, x []float32)
+
+// geluFwdAVX512 sets dst[i] to the tanh-approximation GELU of src[i] over len(src); dst is at least as long.
+//
+//go:noescape
+func geluFwdAVX512(dst []float32, src []float32)
+
+// geluBwdAVX512 sets dinp[i] to dout[i] times the derivative of the tanh-approximation GELU at inp[i] over len(inp); dinp may alias dout.
+//
+//go:noescape
+func geluBwdAVX512(dinp []float32, dout []float32, inp []float32)
+
+// expSubAVX512 sets dst[i] = exp(src[i] − max) over len(src) and returns their sum; dst is at least as long as src and may be src.
+//
+//go:noescape
+func expSubAVX512(dst []float32, src []float32, max float32) float32
+
+// maxAVX512 returns the largest x[i], or −Inf for an empty x.
+//
+//go:noescape
+func maxAVX512(x []float32) float32
+
+// scaleToAVX512 sets dst[i] = alpha·src[i] over len(src); dst is at least as long as src.
+//
+//go:noescape
+func scaleToAVX512(dst []float32, src []float32, alpha float32)
+
+// sumAVX512 returns the sum of the x[i].
+//
+//go:noescape
+func sumAVX512(x []float32) float32
+
+// sumSqDevAVX512 returns the sum of (x[i] − m)².
+//
+//go:noescape
+func sumSqDevAVX512(x []float32, m float32) float32
+
+// lnAffineAVX512 sets out[i] = (x[i] − m)·rs·w[i] + b[i] over len(x); out, w and b are at least as long as x.
+//
+//go:noescape
+func lnAffineAVX512(out []float32, x []float32, w []float32, b []float32, m float32, rs float32)
+
+// lnBwdSumsAVX512 returns the sums over len(g) of g[i]·w[i] and of g[i]·w[i]·(x[i] − m)·rs; x and w are at least as long as g.
+//
+//go:noescape
+func lnBwdSumsAVX512(g []float32, x []float32, w []float32, m float32, rs float32) (s1 float32, s2 float32)
+
+// lnBwdApplyAVX512 adds rs·(g[i]·w[i] − s1 − (x[i] − m)·rs·s2) to d[i] over len(g); d, x and w are at least as long as g.
+//
+//go:noescape
+func lnBwdApplyAVX512(d []float32, g []float32, x []float32, w []float32, m float32, rs float32, s1 float32, s2 float32)
+
+// lnParamAVX512 adds g[i] to db[i] and g[i]·(x[i] − m)·rs to dw[i] over len(g); dw, db and x are at least as long as g.
+//
+//go:noescape
+func lnParamAVX512(dw []float32, db []float32, g []float32, x []float32, m float32, rs float32)
+
+// adamwAVX512 applies one AdamW update to p, m and v from the gradient g over len(p); g, m and v are at least as long as p.
+//
+//go:noescape
+func adamwAVX512(p []float32, g []float32, m []float32, v []float32, b1 float32, b2 float32, omb1 float32, omb2 float32, eps float32, decay float32, step float32, rbc2 float32, gscale float32)
+
+// mulSubAVX512 sets d[i] = p[i]·(d[i] − c) over len(d); p is at least as long as d.
+//
+//go:noescape
+func mulSubAVX512(d []float32, p []float32, c float32)
+
+// geluFwdAVX2 sets dst[i] to the tanh-approximation GELU of src[i] over len(src); dst is at least as long.
+//
+//go:noescape
+func geluFwdAVX2(dst []float32, src []float32)
+
+// geluBwdAVX2 sets dinp[i] to dout[i] times the derivative of the tanh-approximation GELU at inp[i] over len(inp); dinp may alias dout.
+//
+//go:noescape
+func geluBwdAVX2(dinp []float32, dout []float32, inp []float32)
+
+// expSubAVX2 sets dst[i] = exp(src[i] − max) over len(src) and returns their sum; dst is at least as long as src and may be src.
+//
+//go:noescape
+func expSubAVX2(dst []float32, src []float32, max float32) float32
+
+// maxAVX2 returns the largest x[i], or −Inf for an empty x.
+//
+//go:noescape
+func maxAVX2(x []float32) float32
+
+// scaleToAVX2 sets dst[i] = alpha·src[i] over len(src); dst is at least as long as src.
+//
+//go:noescape
+func scaleToAVX2(dst []float32, src []float32, alpha float32)
+
+// sumAVX2 returns the sum of the x[i].
+//
+//go:noescape
+func sumAVX2(x []float32) float32
+
+// sumSqDevAVX2 returns the sum of (x[i] − m)².
+//
+//go:noescape
+func sumSqDevAVX2(x []float32, m float32) float32
+
+// lnAffineAVX2 sets out[i] = (x[i] − m)·rs·w[i] + b[i] over len(x); out, w and b are at least as long as x.
+//
+//go:noescape
+func lnAffineAVX2(out []float32, x []float32, w []float32, b []float32, m float32, rs float32)
+
+// lnBwdSumsAVX2 returns the sums over len(g) of g[i]·w[i] and of g[i]·w[i]·(x[i] − m)·rs; x and w are at least as long as g.
+//
+//go:noescape
+func lnBwdSumsAVX2(g []float32, x []float32, w []float32, m float32, rs float32) (s1 float32, s2 float32)
+
+// lnBwdApplyAVX2 adds rs·(g[i]·w[i] − s1 − (x[i] − m)·rs·s2) to d[i] over len(g); d, x and w are at least as long as g.
+//
+//go:noescape
+func lnBwdApplyAVX2(d []float32, g []float32, x []float32, w []float32, m float32, rs float32, s1 float32, s2 float32)
+
+// lnParamAVX2 adds g[i] to db[i] and g[i]·(x[i] − m)·rs to dw[i] over len(g); dw, db and x are at least as long as g.
+//
+//go:noescape
+func lnParamAVX2(dw []float32, db []float32, g []float32, x []float32, m float32, rs float32)
+
+// adamwAVX2 applies one AdamW update to p, m and v from the gradient g over len(p); g, m and v are at least as long as p.
+//
+//go:noescape
+func adamwAVX2(p []float32, g []float32, m []float32, v []float32, b1 float32, b2 float32, omb1 float32, omb2 float32, eps float32, decay float32, step float32, rbc2 float32, gscale float32)
+
+// mulSubAVX2 sets d[i] = p[i]·(d[i] − c) over len(d); p is at least as long as d.
+//
+//go:noescape
+func mulSubAVX2(d []float32, p []float32, c float32)

@@ -1,6 +1,10 @@
 package nn
 
-import "github.com/chewxy/math32"
+import (
+	"github.com/chewxy/math32"
+
+	"workbench/core/kern"
+)
 
 // IgnoreIndex marks a target that contributes neither loss nor gradient.
 const IgnoreIndex = -1
@@ -32,27 +36,14 @@ func (e *ceFwd) Range(lo, hi int) {
 	v := e.v
 	for r := lo; r < hi; r++ {
 		row := e.logits[r*v : (r+1)*v]
-		mx := row[0]
-		for _, x := range row[1:] {
-			if x > mx {
-				mx = x
-			}
-		}
+		mx := kern.Max(row)
 		tg := e.targets[r]
 		var xt float32
 		if tg != IgnoreIndex {
 			xt = row[tg]
 		}
-		var sum float32
-		for j, x := range row {
-			ex := math32.Exp(x - mx)
-			row[j] = ex
-			sum += ex
-		}
-		inv := 1 / sum
-		for j := range row {
-			row[j] *= inv
-		}
+		sum := kern.ExpSub(row, row, mx)
+		kern.Scale(1/sum, row)
 		if tg == IgnoreIndex {
 			e.losses[r] = 0
 		} else {
@@ -79,9 +70,7 @@ func (e *ceBwd) Range(lo, hi int) {
 			clear(row)
 			continue
 		}
-		for j := range row {
-			row[j] *= e.scale
-		}
+		kern.Scale(e.scale, row)
 		row[tg] -= e.scale
 	}
 }

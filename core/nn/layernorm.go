@@ -1,6 +1,6 @@
 package nn
 
-import "github.com/chewxy/math32"
+import "workbench/core/kern"
 
 // LayerNormEps is the epsilon of every LayerNorm, as in GPT-2.
 const LayerNormEps = 1e-5
@@ -30,25 +30,9 @@ type lnFwd struct {
 
 func (t *lnFwd) Range(lo, hi int) {
 	c := t.c
+	w, b := t.w[:c], t.b[:c]
 	for r := lo; r < hi; r++ {
-		x := t.inp[r*c : (r+1)*c]
-		var s float32
-		for _, v := range x {
-			s += v
-		}
-		m := s / float32(c)
-		var ss float32
-		for _, v := range x {
-			d := v - m
-			ss += d * d
-		}
-		rs := 1 / math32.Sqrt(ss/float32(c)+LayerNormEps)
-		o := t.out[r*c : (r+1)*c]
-		w, b := t.w[:c], t.b[:c]
-		for j, v := range x {
-			o[j] = (v-m)*rs*w[j] + b[j]
-		}
-		t.mean[r], t.rstd[r] = m, rs
+		t.mean[r], t.rstd[r] = kern.LayerNorm(t.out[r*c:(r+1)*c], t.inp[r*c:(r+1)*c], w, b, LayerNormEps)
 	}
 }
 
@@ -63,13 +47,7 @@ type lnParam struct {
 func (t *lnParam) Range(lo, hi int) {
 	dw, db := t.dw[lo:hi], t.db[lo:hi]
 	for r := 0; r < t.rows; r++ {
-		m, rs := t.mean[r], t.rstd[r]
-		x := t.inp[r*t.c+lo : r*t.c+hi]
-		g := t.dout[r*t.c+lo : r*t.c+hi]
-		for j, v := range g {
-			db[j] += v
-			dw[j] += v * (x[j] - m) * rs
-		}
+		kern.LayerNormParamGrad(dw, db, t.dout[r*t.c+lo:r*t.c+hi], t.inp[r*t.c+lo:r*t.c+hi], t.mean[r], t.rstd[r])
 	}
 }
 
@@ -84,22 +62,7 @@ func (t *lnBwd) Range(lo, hi int) {
 	c := t.c
 	w := t.w[:c]
 	for r := lo; r < hi; r++ {
-		m, rs := t.mean[r], t.rstd[r]
-		x := t.inp[r*c : (r+1)*c]
-		g := t.dout[r*c : (r+1)*c]
-		// dxhat = g*w; dx = rs*(dxhat - mean(dxhat) - xhat*mean(dxhat*xhat))
-		var s1, s2 float32
-		for j, v := range g {
-			dxh := v * w[j]
-			s1 += dxh
-			s2 += dxh * (x[j] - m) * rs
-		}
-		s1 /= float32(c)
-		s2 /= float32(c)
-		d := t.dinp[r*c : (r+1)*c]
-		for j, v := range g {
-			xh := (x[j] - m) * rs
-			d[j] += rs * (v*w[j] - s1 - xh*s2)
-		}
+		// dx = rs·(dxhat − mean(dxhat) − xhat·mean(dxhat·xhat)), dxhat = g·w.
+		kern.LayerNormBackward(t.dinp[r*c:(r+1)*c], t.dout[r*c:(r+1)*c], t.inp[r*c:(r+1)*c], w, t.mean[r], t.rstd[r])
 	}
 }

@@ -61,10 +61,7 @@ type colSum struct {
 func (t *colSum) Range(lo, hi int) {
 	s := t.sum[lo:hi]
 	for r := 0; r < t.rows; r++ {
-		row := t.m[r*t.c+lo : r*t.c+hi]
-		for j, v := range row {
-			s[j] += v
-		}
+		kern.Axpy(1, t.m[r*t.c+lo:r*t.c+hi], s) // s += row, exactly
 	}
 }
 
@@ -79,9 +76,8 @@ type addRows struct {
 func (t *addRows) Range(lo, hi int) {
 	c := t.c
 	for r := lo; r < hi; r++ {
-		o, m := t.out[r*c:(r+1)*c], t.m[r*c:(r+1)*c]
-		for j, v := range t.vec[:c] {
-			o[j] = m[j] + v
-		}
+		o := t.out[r*c : (r+1)*c]
+		copy(o, t.m[r*c:(r+1)*c])
+		kern.Axpy(1, t.vec[:c], o) // o = m + vec, exactly
 	}
 }

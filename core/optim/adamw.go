@@ -58,12 +58,15 @@ func (o *AdamW) Step(params, grads []float32, touched []bool, lr, gradScale floa
 		e := s + t.Size
 		u := adamTask{
 			p: params[s:e], g: grads[s:e], m: o.M[s:e], v: o.V[s:e],
-			b1: float32(o.Beta1), b2: float32(o.Beta2), eps: float32(o.Eps),
-			omb1: float32(1 - o.Beta1), omb2: float32(1 - o.Beta2),
-			decay:    float32(1 - lr*wd),
-			stepSize: float32(lr / bc1),
-			rbc2:     float32(1 / math.Sqrt(bc2)),
-			gscale:   float32(gradScale),
+			c: kern.AdamWCoef{
+				Beta1: float32(o.Beta1), Beta2: float32(o.Beta2),
+				OneMinusBeta1: float32(1 - o.Beta1), OneMinusBeta2: float32(1 - o.Beta2),
+				Eps:       float32(o.Eps),
+				Decay:     float32(1 - lr*wd),
+				StepSize:  float32(lr / bc1),
+				RBC2:      float32(1 / math.Sqrt(bc2)),
+				GradScale: float32(gradScale),
+			},
 		}
 		runAdam(t.Size, u)
 	}
@@ -110,21 +113,13 @@ func runAdam(n int, u adamTask) {
 }
 
 type adamTask struct {
-	p, g, m, v                    []float32
-	b1, b2, eps, omb1, omb2       float32
-	decay, stepSize, rbc2, gscale float32
+	p, g, m, v []float32
+	c          kern.AdamWCoef
 }
 
+// Range updates elements [lo, hi): p ← p·decay − stepSize·m/(sqrt(v)·rbc2 +
+// eps) after the moment updates, each operation rounded in float32 in this
+// order on every CPU.
 func (t *adamTask) Range(lo, hi int) {
-	p, g, m, v := t.p[lo:hi], t.g[lo:hi], t.m[lo:hi], t.v[lo:hi]
-	b1, b2 := t.b1, t.b2
-	for i := range p {
-		gi := g[i] * t.gscale
-		mi := b1*m[i] + t.omb1*gi
-		vi := b2*v[i] + t.omb2*gi*gi
-		m[i], v[i] = mi, vi
-		p[i] = p[i]*t.decay - t.stepSize*mi/(sqrt32(vi)*t.rbc2+t.eps)
-	}
+	kern.AdamW(t.p[lo:hi], t.g[lo:hi], t.m[lo:hi], t.v[lo:hi], &t.c)
 }
-
-func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
