@@ -1,6 +1,9 @@
 // Package kern holds the float32 compute kernels of the engine: matrix
 // multiplication in the shapes training needs (through a BLAS-style Sgemm),
-// vector kernels (Dot, Axpy, Scale) and a deterministic parallel loop.
+// vector kernels (Dot, Axpy, Scale), the element-wise and row kernels of the
+// other hot operations (GELU, exp-and-sum for softmax, LayerNorm, AdamW),
+// fused causal attention for one head (CausalAttention and its backward),
+// and a deterministic parallel loop.
 //
 // All matrices are row-major. Sgemm dispatches to the fastest implementation
 // available on the running CPU; Reference is the plain-Go implementation
@@ -24,6 +27,13 @@
 //
 // Products with a single row or column go through the vector kernels, and
 // tiny ones through a direct loop.
+//
+// The element-wise kernels use the same vector code for every element,
+// including a masked final partial vector, so splitting a slice between
+// threads never changes a result. exp is a polynomial with an error below
+// 1 ulp; GELU is computed as x·sigmoid(w) from exp(−|w|) and never
+// overflows. CausalAttention packs K, V and Q once per head and runs the
+// GEMM micro-kernels on row panels only up to the diagonal.
 //
 // # Threads and determinism
 //
