@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/chewxy/math32 v1.11.1
 	github.com/chzyer/readline v1.5.1
+	github.com/klauspost/compress v1.20.4
 	github.com/traefik/yaegi v0.16.1
 	golang.org/x/sys v0.50.0
 	gonum.org/v1/plot v0.17.0

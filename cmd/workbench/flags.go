@@ -26,14 +26,11 @@ func newFlagSet(name, usage string, stdout io.Writer) *flag.FlagSet {
 }
 
 // parseFlags parses args and turns flag errors into one line naming the
-// command.
+// command; -h prints the usage (once) and returns flag.ErrHelp.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	err := fs.Parse(args)
 	if err == nil || errors.Is(err, flag.ErrHelp) {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
-		}
-		return err
+		return err // Parse has printed the usage for -h
 	}
 	return fmt.Errorf("%v (run \"workbench %s -h\" for the flags)", err, fs.Name())
 }
@@ -72,6 +69,13 @@ func bindTrainFlags(fs *flag.FlagSet, c *train.Config) {
 	fs.StringVar(&c.OptState, "opt-state", c.OptState, "optimizer state at expansion: keep, copy or reset")
 	fs.StringVar(&c.EvalDepth, "eval-depth", c.EvalDepth, "depth of val_loss: full or native (default full with a share map)")
 	fs.BoolVar(&c.Freeze, "freeze", c.Freeze, "train only the newest blocks until the last stage (MSLT)")
+	fs.IntVar(&c.CkptEvery, "ckpt-every", c.CkptEvery, "write a training-state checkpoint every N steps (0: never; one is always written at the end or on interrupt)")
+	fs.Float64Var(&c.CkptMinutes, "ckpt-minutes", c.CkptMinutes, "write a checkpoint every M minutes (0: never)")
+	fs.IntVar(&c.CkptKeep, "ckpt-keep", c.CkptKeep, "keep the newest K checkpoints (0: all)")
+	fs.BoolVar(&c.CkptCompress, "compress", c.CkptCompress, "write checkpoints zstd-compressed (.safetensors.zst)")
+	fs.StringVar(&c.Resume, "resume", c.Resume, "continue the run in DIR from its newest valid checkpoint, with its settings (flags given override them)")
+	fs.BoolVar(&c.Force, "force", c.Force, "resume even if sources, data or training settings differ from the checkpoint's")
+	fs.StringVar(&c.Init, "init", c.Init, "initial weights: a Hugging Face GPT-2 safetensors file (with or without the transformer. prefix)")
 }
 
 type intList struct{ p *[]int }

@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"workbench/core/script"
@@ -27,6 +31,19 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (flags start with -)", fs.Arg(0))
 	}
+	if cfg.Resume != "" {
+		// The run's own settings, with the flags given on top.
+		base, err := resumeConfig(cfg.Resume)
+		if err != nil {
+			return err
+		}
+		fs := newFlagSet("train", "train [flags]", stdout)
+		bindTrainFlags(fs, &base)
+		if err := parseFlags(fs, args); err != nil {
+			return err
+		}
+		cfg = base
+	}
 	hooks, err := loadHooks(&cfg)
 	if err != nil {
 		return err
@@ -40,19 +57,59 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer r.Close()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	fmt.Fprintf(stderr, "training %s: %d layers, d=%d, %d heads, seq %d, batch %d, %.2fM parameters, %d steps -> %s\n",
-		cfg.Method, cfg.Layers, cfg.Dim, cfg.Heads, cfg.Seq, cfg.Batch, float64(t.Model.Config.NumParams())/1e6, cfg.Steps, r.Dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	go func() {
+		select {
+		case s := <-sig:
+			// A second signal kills the process at once: the checkpoints
+			// on disk are safe whenever it comes.
+			signal.Stop(sig)
+			fmt.Fprintf(stderr, "\n%v: finishing the step and writing a checkpoint (interrupt again to quit at once)\n", s)
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	verb := "training"
+	if cfg.Resume != "" {
+		verb = "resuming"
+	}
+	fmt.Fprintf(stderr, "%s %s: %d layers, d=%d, %d heads, seq %d, batch %d, %.2fM parameters, %d steps -> %s\n",
+		verb, cfg.Method, cfg.Layers, cfg.Dim, cfg.Heads, cfg.Seq, cfg.Batch, float64(t.Model.Config.NumParams())/1e6, cfg.Steps, r.Dir)
 	err = r.Run(ctx)
 	if errors.Is(err, train.ErrInterrupted) {
-		return fmt.Errorf("interrupted at step %d; the model and logs so far are in %s", r.Step, r.Dir)
+		if err != train.ErrInterrupted {
+			return fmt.Errorf("interrupted after step %d: %v", r.Step, err)
+		}
+		return fmt.Errorf("interrupted after step %d; checkpoint %s; resume with: workbench train --resume %s", r.Step, r.LastCheckpoint, r.Dir)
 	}
 	return err
 }
 
-// loadHooks loads the plugins a configuration names. With stages but no
-// plugins named, it uses Apollo's: lvps, interpolate, interpolate.
+// resumeConfig reads the settings of the run in dir from its config.json,
+// as the base of a resumed run.
+func resumeConfig(dir string) (train.Config, error) {
+	var c train.Config
+	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return c, fmt.Errorf("--resume %s: not a run directory (no config.json)", dir)
+		}
+		return c, fmt.Errorf("--resume %s: %v", dir, err)
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, fmt.Errorf("--resume %s: config.json: %v", dir, err)
+	}
+	c.Resume, c.Out, c.Force, c.Init = dir, dir, false, ""
+	return c, nil
+}
+
+// loadHooks loads the plugins a configuration names and sets
+// cfg.SourceHash from their sources. With stages but no plugins named, it
+// uses Apollo's: lvps, interpolate, interpolate.
 func loadHooks(cfg *train.Config) (train.Hooks, error) {
 	var h train.Hooks
 	progressive := len(cfg.Stages) > 1
@@ -68,11 +125,13 @@ func loadHooks(cfg *train.Config) (train.Hooks, error) {
 		}
 	}
 	var errs []error
+	var sources []*script.Plugin
 	if cfg.Sampler != "" {
 		p, err := script.LoadSampler(cfg.Sampler)
 		errs = append(errs, err)
 		if err == nil {
 			h.Sample = p.Sample
+			sources = append(sources, &p.Plugin)
 		}
 	}
 	if cfg.ShareMap != "" {
@@ -80,6 +139,7 @@ func loadHooks(cfg *train.Config) (train.Hooks, error) {
 		errs = append(errs, err)
 		if err == nil {
 			h.Share = p.Share
+			sources = append(sources, &p.Plugin)
 		}
 	}
 	if cfg.Expander != "" {
@@ -87,7 +147,23 @@ func loadHooks(cfg *train.Config) (train.Hooks, error) {
 		errs = append(errs, err)
 		if err == nil {
 			h.Expand = p.Expand
+			sources = append(sources, &p.Plugin)
 		}
 	}
+	cfg.SourceHash = sourceHash(sources)
 	return h, errors.Join(errs...)
+}
+
+// sourceHash returns the sha256 of the plugins' kinds and sources, or ""
+// for none.
+func sourceHash(ps []*script.Plugin) string {
+	if len(ps) == 0 {
+		return ""
+	}
+	h := sha256.New()
+	for _, p := range ps {
+		fmt.Fprintf(h, "%v\x00%d\x00", p.Kind(), len(p.Source()))
+		h.Write(p.Source())
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

@@ -65,6 +65,29 @@ type Config struct {
 	// Freeze, when set, trains only the blocks added by the latest
 	// expansion (MSLT) until the last stage, which trains everything.
 	Freeze bool `json:"freeze"`
+
+	// CkptEvery and CkptMinutes write a training-state checkpoint to
+	// <run dir>/ckpt every so many steps and every so many minutes (0:
+	// never); one is always written when training ends or is
+	// interrupted. CkptKeep is the number of newest checkpoints kept (0:
+	// all). CkptCompress writes them zstd-compressed.
+	CkptEvery    int     `json:"ckpt_every"`
+	CkptMinutes  float64 `json:"ckpt_minutes"`
+	CkptKeep     int     `json:"ckpt_keep"`
+	CkptCompress bool    `json:"ckpt_compress"`
+	// Resume names a run directory to continue from its newest valid
+	// checkpoint; the run then lives in that directory. Force resumes
+	// even when the checkpoint was made by other sources, other data or
+	// other training settings (never with another model shape).
+	Resume string `json:"resume"`
+	Force  bool   `json:"force"`
+	// Init names a Hugging Face GPT-2 safetensors file whose weights
+	// replace the initialisation (ignored when resuming).
+	Init string `json:"init"`
+	// SourceHash identifies the script and plugin sources that drive the
+	// run (a sha256 in hex, empty when there are none); a checkpoint
+	// records it, and resuming with other sources needs Force.
+	SourceHash string `json:"source_hash"`
 }
 
 // Defaults returns the default run: a 6-layer, 256-wide model on the
@@ -75,7 +98,7 @@ func Defaults() Config {
 		Layers: 6, Dim: 256, Heads: 8, Seq: 128, Batch: 16, Accum: 1,
 		Steps: 600, LR: 1e-3, MinLR: 1e-4, Warmup: 0.025, WeightDecay: 0.01, Clip: 1,
 		Seed: 1, EvalEvery: 100, EvalBatches: 8, LogEvery: 1,
-		OptState: "keep",
+		OptState: "keep", CkptMinutes: 10, CkptKeep: 3,
 	}
 }
 
@@ -123,6 +146,12 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("log-every must be at least 1, got %d", c.LogEvery)
 	case c.Threads < 0:
 		return fmt.Errorf("threads must not be negative, got %d", c.Threads)
+	case c.CkptEvery < 0:
+		return fmt.Errorf("ckpt-every must not be negative, got %d", c.CkptEvery)
+	case c.CkptMinutes < 0:
+		return fmt.Errorf("ckpt-minutes must not be negative, got %g", c.CkptMinutes)
+	case c.CkptKeep < 0:
+		return fmt.Errorf("ckpt-keep must not be negative, got %d", c.CkptKeep)
 	}
 	switch c.OptState {
 	case "keep", "copy", "reset":

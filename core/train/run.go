@@ -1,6 +1,7 @@
 package train
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,29 +11,40 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"time"
 
+	"workbench/core/ckpt"
 	"workbench/core/fsutil"
 	"workbench/core/model"
+	"workbench/core/safetensors"
 )
 
 // ErrInterrupted is returned by Run when its context ends before training
-// does; the run directory then holds the model and logs up to the last
-// completed step.
+// does; the run directory then holds a checkpoint of the last completed
+// step (see Run.LastCheckpoint), and the model and logs up to it.
 var ErrInterrupted = errors.New("training interrupted")
 
 // Run is a training run writing to its run directory.
 type Run struct {
 	*Trainer
 	Dir    string
-	Status io.Writer // live progress lines; nil for none
+	Status io.Writer // live progress lines and warnings; nil for none
+	// LastCheckpoint is the newest checkpoint written, or resumed from;
+	// empty if none.
+	LastCheckpoint string
+	// CkptFailures counts the periodic checkpoints that could not be
+	// written (each was reported on Status; training went on).
+	CkptFailures int
 
 	metrics, events *os.File
 	lastLog         time.Time
 	lastLogTokens   int64
 	lastLogWall     float64
 	isTerminal      bool
+	ckptStep        int // step of LastCheckpoint, -1 for none
+	ckptTime        time.Time
 }
 
 // RunDir returns the run directory of cfg: cfg.Out, or checkpoints/<name>.
@@ -50,35 +62,378 @@ func DefaultName(cfg Config) string {
 }
 
 // Start creates the run directory (which must not exist or be empty),
-// writes config.json and opens the logs.
+// loads Config.Init's weights if set, writes config.json and opens the
+// logs. With Config.Resume set it instead continues the run in that
+// directory (see Resume).
 func Start(t *Trainer, progress io.Writer) (*Run, error) {
+	if t.Config.Resume != "" {
+		return Resume(t, progress)
+	}
 	if t.Config.Name == "" {
 		t.Config.Name = DefaultName(t.Config)
 	}
 	dir := RunDir(t.Config)
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		return nil, fmt.Errorf("run directory %s already exists and is not empty; choose another --out or --name", dir)
+		return nil, fmt.Errorf("run directory %s already exists and is not empty; choose another --out or --name, or continue it with --resume %s", dir, dir)
+	}
+	if t.Config.Init != "" {
+		if err := t.InitFrom(t.Config.Init); err != nil {
+			return nil, err
+		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating run directory: %v", err)
 	}
-	r := &Run{Trainer: t, Dir: dir, Status: progress}
+	r := newRun(t, dir, progress)
+	if err := writeJSON(filepath.Join(dir, "config.json"), r.configJSON()); err != nil {
+		return nil, err
+	}
+	if err := r.openLogs(-1); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func newRun(t *Trainer, dir string, progress io.Writer) *Run {
+	r := &Run{Trainer: t, Dir: dir, Status: progress, ckptStep: -1, ckptTime: time.Now()}
 	if f, ok := progress.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			r.isTerminal = true
 		}
 	}
+	return r
+}
+
+// openLogs opens metrics.jsonl and events.jsonl for appending. With
+// step >= 0 it first drops what an uninterrupted run would not have
+// written before the checkpoint of that step: metrics after it, events
+// from it on (an expansion due at a step is logged after that step's
+// checkpoint), and a line torn by a crash.
+func (r *Run) openLogs(step int) error {
+	var err error
+	if r.metrics, err = openLog(filepath.Join(r.Dir, "metrics.jsonl"), step, func(s int) bool { return s <= step }); err != nil {
+		return err
+	}
+	if r.events, err = openLog(filepath.Join(r.Dir, "events.jsonl"), step, func(s int) bool { return s < step }); err != nil {
+		r.metrics.Close()
+		return err
+	}
+	return nil
+}
+
+// openLog opens a JSON-lines log for appending; with step >= 0 it first
+// keeps only the lines whose "step" satisfies keep (lines without a step
+// stay; unparseable lines go).
+func openLog(path string, step int, keep func(int) bool) (*os.File, error) {
+	if step >= 0 {
+		b, err := os.ReadFile(path)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+		var out []byte
+		for _, line := range bytes.SplitAfter(b, []byte("\n")) {
+			var v struct {
+				Step *int `json:"step"`
+			}
+			if len(bytes.TrimSpace(line)) == 0 || !bytes.HasSuffix(line, []byte("\n")) || json.Unmarshal(line, &v) != nil {
+				continue
+			}
+			if v.Step == nil || keep(*v.Step) {
+				out = append(out, line...)
+			}
+		}
+		if !bytes.Equal(out, b) {
+			if err := fsutil.WriteFileAtomic(path, 0o644, func(w io.Writer) error { _, err := w.Write(out); return err }); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+}
+
+// CkptDir returns the directory of a run's checkpoints.
+func CkptDir(runDir string) string { return filepath.Join(runDir, "ckpt") }
+
+// Resume continues the run in directory t.Config.Resume from its newest
+// valid checkpoint. A checkpoint that cannot be read (truncated, damaged)
+// is reported on progress and renamed with the suffix ".bad", and the
+// next older one is tried; a checkpoint that does not match the run (see
+// LoadCheckpoint) is an error. The logs are cut back to the checkpoint's
+// step and reopened for appending, so that they end up as those of an
+// uninterrupted run. Checkpoints are decoded straight into the trainer's
+// model and optimizer, so after an error the trainer must not be used.
+func Resume(t *Trainer, progress io.Writer) (*Run, error) {
+	c := &t.Config
+	dir := c.Resume
+	if c.Out != "" && filepath.Clean(c.Out) != filepath.Clean(dir) {
+		return nil, fmt.Errorf("resume %s: out is %s; a resumed run continues in its own directory", dir, c.Out)
+	}
+	if c.Name == "" {
+		c.Name = filepath.Base(filepath.Clean(dir))
+	}
+	cdir := CkptDir(dir)
+	if err := ckpt.CleanTemp(cdir); err != nil && progress != nil {
+		fmt.Fprintf(progress, "warning: %v\n", err)
+	}
+	entries, err := ckpt.List(cdir)
+	if err != nil {
+		return nil, fmt.Errorf("resume %s: %v", dir, err)
+	}
+	if len(entries) == 0 {
+		return nil, fmt.Errorf("resume %s: no checkpoint in %s", dir, cdir)
+	}
+	var bad []string
+	var used ckpt.Entry
+	for _, e := range entries {
+		// Decoded in place: a file that fails is followed by an older
+		// one, which overwrites everything again.
+		ck, err := ckpt.ReadFileInto(e.Path, t.Model, t.Opt)
+		if errors.Is(err, ckpt.ErrShape) {
+			return nil, fmt.Errorf("resume: %v", err)
+		}
+		if err != nil {
+			bad = append(bad, err.Error())
+			continue
+		}
+		if err := t.LoadCheckpoint(ck); err != nil {
+			return nil, fmt.Errorf("resume: %s: %v", e.Path, err)
+		}
+		used = e
+		break
+	}
+	if used.Path == "" {
+		return nil, fmt.Errorf("resume %s: no valid checkpoint: %s", dir, strings.Join(bad, "; "))
+	}
+	r := newRun(t, dir, progress)
+	for i, e := range entries[:len(bad)] {
+		msg := bad[i]
+		if err := os.Rename(e.Path, e.Path+".bad"); err == nil {
+			msg += " (renamed to " + filepath.Base(e.Path) + ".bad)"
+		}
+		r.warnf("%s", msg)
+	}
+	if len(bad) > 0 {
+		r.warnf("resuming from the older checkpoint %s (step %d)", used.Path, t.Step)
+	}
 	if err := writeJSON(filepath.Join(dir, "config.json"), r.configJSON()); err != nil {
 		return nil, err
 	}
-	var err error
-	if r.metrics, err = os.OpenFile(filepath.Join(dir, "metrics.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err != nil {
+	if err := r.openLogs(t.Step); err != nil {
 		return nil, err
 	}
-	if r.events, err = os.OpenFile(filepath.Join(dir, "events.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err != nil {
-		return nil, err
+	r.lastLogTokens, r.lastLogWall = t.Tokens, t.WallSeconds
+	r.ckptStep, r.LastCheckpoint = t.Step, used.Path
+	if progress != nil {
+		fmt.Fprintf(progress, "resuming %s from %s: step %d of %d\n", dir, used.Path, t.Step, c.Steps)
 	}
 	return r, nil
+}
+
+// warnf reports a problem on Status.
+func (r *Run) warnf(format string, args ...any) {
+	if r.Status != nil {
+		if r.isTerminal {
+			fmt.Fprint(r.Status, "\r\033[K")
+		}
+		fmt.Fprintf(r.Status, "warning: "+format+"\n", args...)
+	}
+}
+
+// InitFrom replaces the model's weights by those of a Hugging Face GPT-2
+// safetensors file (names with or without the "transformer." prefix) or a
+// checkpoint's weights. The shapes must match.
+func (t *Trainer) InitFrom(path string) error {
+	f, err := safetensors.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("init: %v", err)
+	}
+	if err := ckpt.LoadHF(f, t.Model); err != nil {
+		return fmt.Errorf("init %s: %v", path, err)
+	}
+	return nil
+}
+
+// Checkpoint returns the trainer's state as a checkpoint whose slabs
+// alias the model's and the optimizer's: write it before training on.
+func (t *Trainer) Checkpoint() (*ckpt.Checkpoint, error) {
+	st, err := t.State()
+	if err != nil {
+		return nil, err
+	}
+	sb, err := json.Marshal(st)
+	if err != nil {
+		return nil, err
+	}
+	cb, err := json.Marshal(t.Config)
+	if err != nil {
+		return nil, err
+	}
+	c := ckpt.FromTraining(t.Model, t.Opt)
+	c.State, c.Config, c.SourceHash = sb, cb, t.Config.SourceHash
+	if t.Data != nil {
+		c.DataHash = t.Data.SHA256
+	}
+	return c, nil
+}
+
+// SaveCheckpoint writes the trainer's state to path atomically.
+func (t *Trainer) SaveCheckpoint(path string, compress bool) error {
+	c, err := t.Checkpoint()
+	if err != nil {
+		return err
+	}
+	return ckpt.WriteFile(path, c, ckpt.Options{Compress: compress})
+}
+
+// DecodeCheckpoint returns the run configuration and trainer state stored
+// in c.
+func DecodeCheckpoint(c *ckpt.Checkpoint) (Config, State, error) {
+	var cfg Config
+	var st State
+	if err := json.Unmarshal(c.Config, &cfg); err != nil {
+		return cfg, st, fmt.Errorf("checkpoint configuration: %v", err)
+	}
+	if err := json.Unmarshal(c.State, &st); err != nil {
+		return cfg, st, fmt.Errorf("checkpoint trainer state: %v", err)
+	}
+	return cfg, st, nil
+}
+
+// freeSettings are the Config fields that may change when resuming:
+// they do not affect the trained weights (the data file is compared by
+// its hash).
+var freeSettings = map[string]bool{
+	"name": true, "method": true, "out": true, "data": true, "eval_every": true, "eval_batches": true,
+	"log_every": true, "threads": true, "eval_depth": true, "ckpt_every": true, "ckpt_minutes": true,
+	"ckpt_keep": true, "ckpt_compress": true, "resume": true, "force": true, "init": true, "source_hash": true,
+}
+
+// settingsDiff lists the settings other than freeSettings in which a and
+// b differ, as "name a vs b".
+func settingsDiff(a, b Config) []string {
+	var ma, mb map[string]any
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	json.Unmarshal(ja, &ma)
+	json.Unmarshal(jb, &mb)
+	keys := make([]string, 0, len(ma)+len(mb))
+	for k := range ma {
+		keys = append(keys, k)
+	}
+	for k := range mb {
+		if _, ok := ma[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var out []string
+	for _, k := range keys {
+		if freeSettings[k] {
+			continue
+		}
+		va, _ := json.Marshal(ma[k])
+		vb, _ := json.Marshal(mb[k])
+		if !bytes.Equal(va, vb) {
+			out = append(out, fmt.Sprintf("%s %s vs %s", k, va, vb))
+		}
+	}
+	return out
+}
+
+// LoadCheckpoint restores the trainer from c: weights, optimizer state
+// and progress. The checkpoint must have the trainer's model shape; unless
+// Config.Force is set it must also come from the same sources
+// (Config.SourceHash), the same training data and the same training
+// settings (all but output, logging, evaluation, threads and checkpoint
+// settings).
+func (t *Trainer) LoadCheckpoint(c *ckpt.Checkpoint) error {
+	if err := ckpt.SameShape(c.Model, t.Model.Config); err != nil {
+		return fmt.Errorf("%v (checkpoint vs this run)", err)
+	}
+	saved, st, err := DecodeCheckpoint(c)
+	if err != nil {
+		return err
+	}
+	if !t.Config.Force {
+		var why []string
+		if c.SourceHash != t.Config.SourceHash {
+			why = append(why, fmt.Sprintf("script/plugin sources %s vs %s", shortHash(c.SourceHash), shortHash(t.Config.SourceHash)))
+		}
+		if t.Data != nil && c.DataHash != "" && c.DataHash != t.Data.SHA256 {
+			why = append(why, fmt.Sprintf("training data sha256 %s vs %s", shortHash(c.DataHash), shortHash(t.Data.SHA256)))
+		}
+		why = append(why, settingsDiff(saved, t.Config)...)
+		if len(why) > 0 {
+			return fmt.Errorf("made by a different run (checkpoint vs this run: %s); use --force to resume anyway", strings.Join(why, ", "))
+		}
+	}
+	// Check the state against the stages before changing anything.
+	stages := t.Config.stages()
+	if st.Stage < 0 || st.Stage >= len(stages) || st.Real != stages[st.Stage] {
+		return fmt.Errorf("checkpoint is in stage %d with %d real layers, which the stages %s of this run do not have", st.Stage, st.Real, ints(stages))
+	}
+	if err := c.Restore(t.Model, t.Opt); err != nil {
+		return err
+	}
+	if err := t.Restore(st); err != nil {
+		return err
+	}
+	clear(t.plans)
+	return nil
+}
+
+func shortHash(h string) string {
+	switch {
+	case h == "":
+		return "(none)"
+	case len(h) > 12:
+		return h[:12]
+	}
+	return h
+}
+
+// WriteCheckpoint writes the run's state to CkptDir(Dir) as
+// ckpt.Name(Step, Config.CkptCompress) and then keeps only the newest
+// Config.CkptKeep checkpoints. On error the previous checkpoints stay as
+// they were.
+func (r *Run) WriteCheckpoint() (string, error) {
+	dir := CkptDir(r.Dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("checkpoint: %v", err)
+	}
+	path := filepath.Join(dir, ckpt.Name(r.Step, r.Config.CkptCompress))
+	if err := r.SaveCheckpoint(path, r.Config.CkptCompress); err != nil {
+		return "", fmt.Errorf("checkpoint at step %d: %v", r.Step, err)
+	}
+	r.ckptStep, r.ckptTime, r.LastCheckpoint = r.Step, time.Now(), path
+	// The same step in the other encoding is now stale.
+	os.Remove(filepath.Join(dir, ckpt.Name(r.Step, !r.Config.CkptCompress)))
+	if err := ckpt.Prune(dir, r.Config.CkptKeep); err != nil {
+		r.warnf("removing old checkpoints: %v", err)
+	}
+	return path, nil
+}
+
+// ckptDue reports whether a periodic checkpoint is due after this step.
+func (r *Run) ckptDue() bool {
+	c := &r.Config
+	if r.Step == r.ckptStep {
+		return false
+	}
+	if c.CkptEvery > 0 && r.Step%c.CkptEvery == 0 {
+		return true
+	}
+	return c.CkptMinutes > 0 && time.Since(r.ckptTime).Minutes() >= c.CkptMinutes
+}
+
+// finalCheckpoint writes the checkpoint of the current step unless it
+// exists.
+func (r *Run) finalCheckpoint() error {
+	if r.Step == r.ckptStep {
+		return nil
+	}
+	_, err := r.WriteCheckpoint()
+	return err
 }
 
 // configJSON merges the Hugging Face model configuration (so that
@@ -104,17 +459,34 @@ func (r *Run) Close() error {
 	return errors.Join(r.metrics.Close(), r.events.Close())
 }
 
-// Run trains until done or until ctx ends, evaluating, logging and
-// expanding on schedule, then evaluates the whole validation split and
-// writes model.safetensors and summary.json. It returns ErrInterrupted
-// (after saving) when ctx ends first.
+// Run trains until done or until ctx ends, evaluating, logging,
+// expanding and checkpointing on schedule, then writes the final
+// checkpoint, evaluates the whole validation split and writes
+// model.safetensors and summary.json. When ctx ends first, it finishes
+// the current step, writes a checkpoint and the model, and returns
+// ErrInterrupted.
+//
+// A periodic checkpoint that cannot be written (a full disk, say) is
+// reported on Status and counted in CkptFailures; the previous checkpoints
+// stay and training goes on. A final or interrupt checkpoint that cannot
+// be written makes Run return the error.
 func (r *Run) Run(ctx context.Context) error {
 	c := &r.Config
 	r.lastLog = time.Now()
 	for !r.Done() {
 		if ctx.Err() != nil {
+			ckErr := r.finalCheckpoint()
+			if r.Status != nil && ckErr == nil {
+				if r.isTerminal {
+					fmt.Fprintln(r.Status)
+				}
+				fmt.Fprintf(r.Status, "interrupted after step %d; checkpoint %s\n", r.Step, r.LastCheckpoint)
+			}
 			if err := r.Finish(true); err != nil {
-				return err
+				return errors.Join(ckErr, err)
+			}
+			if ckErr != nil {
+				return errors.Join(ErrInterrupted, ckErr)
 			}
 			return ErrInterrupted
 		}
@@ -142,6 +514,19 @@ func (r *Run) Run(ctx context.Context) error {
 			}
 		}
 		r.showProgress(res, val)
+		if !r.Done() && r.ckptDue() {
+			if _, err := r.WriteCheckpoint(); err != nil {
+				r.CkptFailures++
+				prev := r.LastCheckpoint
+				if prev == "" {
+					prev = "none yet"
+				}
+				r.warnf("%v; keeping the previous checkpoint (%s) and training on", err, prev)
+			}
+		}
+	}
+	if err := r.finalCheckpoint(); err != nil {
+		return errors.Join(err, r.Finish(false))
 	}
 	return r.Finish(false)
 }
@@ -258,25 +643,56 @@ func (t *Trainer) SaveModel(path string) error {
 	if err != nil {
 		return err
 	}
-	m := t.Model
-	if len(plan) != m.Config.Layers || !isIdentity(plan) {
-		c := m.Config
+	_, err = writeFlat(t.Model, plan, path)
+	return err
+}
+
+// writeFlat writes the GPT-2 that runs plan on m's blocks to path and
+// returns its shape.
+func writeFlat(m *model.Model, plan []int, path string) (model.Config, error) {
+	c := m.Config
+	if len(plan) != c.Layers || !isIdentity(plan) {
 		c.Layers = len(plan)
-		c.Batch = 1
-		flat, err := model.New(c, 0)
-		if err != nil {
-			return err
-		}
-		copy(flat.Params.WTE, m.Params.WTE)
-		copy(flat.Params.WPE, m.Params.WPE)
-		copy(flat.Params.LNFW, m.Params.LNFW)
-		copy(flat.Params.LNFB, m.Params.LNFB)
+		fl := model.NewLayout(c)
+		data := make([]float32, fl.Size)
+		src := m.Layout
+		copy(fl.GroupData(data, model.EmbedGroup), src.GroupData(m.Params.Data, model.EmbedGroup))
+		copy(fl.GroupData(data, fl.FinalGroup()), src.GroupData(m.Params.Data, src.FinalGroup()))
 		for i, p := range plan {
-			copy(flat.Layout.GroupData(flat.Params.Data, model.BlockGroup(i)), m.Layout.GroupData(m.Params.Data, model.BlockGroup(p)))
+			copy(fl.GroupData(data, model.BlockGroup(i)), src.GroupData(m.Params.Data, model.BlockGroup(p)))
 		}
-		m = flat
+		m = &model.Model{Config: c, Layout: fl, Params: model.Params{Data: data}}
 	}
-	return m.WriteSafetensors(path, map[string]string{"format": "pt", "producer": "workbench"})
+	return c, m.WriteSafetensors(path, map[string]string{"format": "pt", "producer": "workbench"})
+}
+
+// ExportHF writes the weights of checkpoint c to dir as a Hugging Face
+// GPT-2 (model.safetensors and config.json), the way SaveModel exports a
+// run: a checkpoint taken while the real depth was below the target is
+// exported at the evaluation depth through the share map, which hooks
+// must then provide.
+func ExportHF(c *ckpt.Checkpoint, hooks Hooks, dir string) error {
+	cfg, st, err := DecodeCheckpoint(c)
+	if err != nil {
+		return err
+	}
+	m := &model.Model{Config: c.Model, Layout: model.NewLayout(c.Model), Params: model.Params{Data: c.Params}}
+	t := &Trainer{Config: cfg, Model: m, Hooks: hooks, Stage: st.Stage, Real: st.Real, plans: map[[2]int][]int{}}
+	if t.Real < 1 || t.Real > c.Model.Layers {
+		return fmt.Errorf("checkpoint state has %d real layers, want 1 to %d", t.Real, c.Model.Layers)
+	}
+	plan, err := t.Plan(t.EvalDepth())
+	if err != nil {
+		return fmt.Errorf("export at depth %d with %d real layers: %v", t.EvalDepth(), t.Real, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	flat, err := writeFlat(m, plan, filepath.Join(dir, "model.safetensors"))
+	if err != nil {
+		return err
+	}
+	return model.WriteHFConfig(filepath.Join(dir, "config.json"), flat)
 }
 
 func isIdentity(p []int) bool {

@@ -1,0 +1,274 @@
+package ckpt
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"workbench/core/model"
+	"workbench/core/optim"
+	"workbench/core/safetensors"
+)
+
+// tinyCheckpoint returns a checkpoint of a 2-layer model with random
+// moments and distinct step counts.
+func tinyCheckpoint(t testing.TB) *Checkpoint {
+	t.Helper()
+	m, err := model.New(model.Config{Layers: 2, Dim: 32, Heads: 2, Seq: 16, Vocab: 256, Batch: 1}, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := optim.NewAdamW(m.Layout, 0.01)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range o.M {
+		o.M[i] = float32(rng.NormFloat64() * 1e-3)
+		o.V[i] = float32(rng.Float64() * 1e-6)
+	}
+	o.Steps[0], o.Steps[1], o.Steps[2], o.Steps[3] = 5, 5, 0, 5
+	c := FromTraining(m, o)
+	c.State = []byte(`{"step":5,"tokens":320}`)
+	c.Config = []byte(`{"lr":0.001}`)
+	c.SourceHash, c.DataHash = "abc", "def"
+	return c
+}
+
+func encode(t testing.TB, c *Checkpoint, compress bool) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := Write(&b, c, Options{Compress: compress}); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, compress := range []bool{false, true} {
+		c := tinyCheckpoint(t)
+		b := encode(t, c, compress)
+		got, err := Read(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("compress %v: %v", compress, err)
+		}
+		if !reflect.DeepEqual(got, c) {
+			t.Fatalf("compress %v: read back a different checkpoint", compress)
+		}
+		if compress {
+			plain := encode(t, c, false)
+			if len(b) >= len(plain) {
+				t.Errorf("compressed %d bytes, uncompressed %d", len(b), len(plain))
+			}
+			if _, err := safetensors.Read(plain); err != nil {
+				t.Fatalf("an uncompressed checkpoint is not a valid safetensors file: %v", err)
+			}
+		}
+	}
+}
+
+func TestChecksumIgnoresEncoding(t *testing.T) {
+	c := tinyCheckpoint(t)
+	encode(t, c, false)
+	a := c.Checksum
+	encode(t, c, true)
+	if c.Checksum != a {
+		t.Fatalf("checksum %08x uncompressed, %08x compressed", a, c.Checksum)
+	}
+	c.M[3]++
+	encode(t, c, false)
+	if c.Checksum == a {
+		t.Fatal("checksum unchanged after a moment changed")
+	}
+}
+
+func TestShuffle(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 3, blockValues, blockValues + 5, 3*blockValues - 1} {
+		src := make([]byte, 4*n)
+		for i := range src {
+			src[i] = byte(rng.Uint32())
+		}
+		var b bytes.Buffer
+		sw := newShuffleWriter(&b)
+		// Odd write sizes exercise the buffering.
+		for p := src; len(p) > 0; {
+			k := min(len(p), 1+rng.IntN(70000))
+			sw.Write(p[:k])
+			p = p[k:]
+		}
+		if err := sw.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 && bytes.Equal(b.Bytes(), src) && n > 1 {
+			t.Fatalf("%d values: shuffling changed nothing", n)
+		}
+		got, err := io.ReadAll(newUnshuffleReader(&b, int64(n)))
+		if err != nil || !bytes.Equal(got, src) {
+			t.Fatalf("%d values: round trip failed (%v)", n, err)
+		}
+	}
+}
+
+// TestCorruption damages a checkpoint in many ways; each must fail with
+// a *CorruptError naming the problem.
+func TestCorruption(t *testing.T) {
+	c := tinyCheckpoint(t)
+	plain := encode(t, c, false)
+	packed := encode(t, c, true)
+	hlen := 8 + int(binary.LittleEndian.Uint64(plain))
+	edit := func(b []byte, f func([]byte) []byte) []byte { return f(bytes.Clone(b)) }
+	flip := func(b []byte, i int) []byte {
+		return edit(b, func(b []byte) []byte { b[i] ^= 0x10; return b })
+	}
+	replace := func(old, new string) []byte {
+		return edit(plain, func(b []byte) []byte {
+			if len(old) != len(new) || !bytes.Contains(b, []byte(old)) {
+				t.Fatalf("cannot replace %q", old)
+			}
+			return bytes.Replace(b, []byte(old), []byte(new), 1)
+		})
+	}
+	hf := func() []byte {
+		m, _ := model.New(model.Config{Layers: 1, Dim: 8, Heads: 1, Seq: 4, Vocab: 16, Batch: 1}, 1)
+		var b bytes.Buffer
+		safetensors.Write(&b, m.Tensors(), nil)
+		return b.Bytes()
+	}()
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"empty", nil, "truncated: the file ends inside the 8-byte header length"},
+		{"truncated in the header", plain[:hlen-10], "truncated: the file ends inside the header"},
+		{"truncated in the data", plain[:hlen+1000], "truncated: the file ends inside the tensor"},
+		{"one byte short", plain[:len(plain)-1], "truncated"},
+		{"trailing bytes", append(bytes.Clone(plain), 0), "data after the last tensor"},
+		{"bit flip in the weights", flip(plain, hlen+100), "checksum mismatch"},
+		{"bit flip in the moments", flip(plain, len(plain)-5), "checksum mismatch"},
+		{"changed state", replace(`\"step\":5`, `\"step\":6`), "checksum mismatch"},
+		{"changed step count", replace(`"group_steps\":[5,5,0,5]`, `"group_steps\":[5,5,1,5]`), "tensor transformer.h.1.ln_1.weight has step 0, its group 1"},
+		{"wrong header length", edit(plain, func(b []byte) []byte { b[7] = 0x7f; return b }), "header length"},
+		{"header not JSON", edit(plain, func(b []byte) []byte { b[8] = '['; return b }), "header is not a valid JSON object"},
+		{"wrong tensor shape", replace(`"shape":[16,32]`, `"shape":[32,16]`), `tensor "transformer.wpe.weight" is F32 [32 16], want F32 [16 32]`},
+		{"wrong dtype", replace(`"transformer.wpe.weight":{"dtype":"F32"`, `"transformer.wpe.weight":{"dtype":"I32"`), "is I32"},
+		{"unknown version", replace(`"workbench.ckpt":"1"`, `"workbench.ckpt":"9"`), `format version "9"`},
+		{"Hugging Face weights", hf, "not a workbench checkpoint"},
+		{"compressed, truncated", packed[:len(packed)/2], ""},
+		{"compressed, bit flip", flip(packed, len(packed)/2), ""},
+		{"compressed, trailing garbage", append(bytes.Clone(packed), 1, 2, 3, 4, 5, 6, 7, 8), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Read(bytes.NewReader(tc.data))
+			var ce *CorruptError
+			if !errors.As(err, &ce) {
+				t.Fatalf("got %v, want a *CorruptError", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %q, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestReadFileNamesTheFile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, Name(12, false))
+	c := tinyCheckpoint(t)
+	if err := WriteFile(p, c, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFile(p); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(p)
+	os.WriteFile(p, b[:len(b)/2], 0o644)
+	_, err := ReadFile(p)
+	if err == nil || !strings.HasPrefix(err.Error(), p+": truncated") {
+		t.Fatalf("got %v, want an error starting with %q", err, p+": truncated")
+	}
+	h, compressed, err := ReadHeader(p)
+	if err != nil || compressed || len(h.Tensors) != 3*len(model.NewLayout(c.Model).Tensors) {
+		t.Fatalf("ReadHeader of a truncated file: %v, %v, %v", h, compressed, err)
+	}
+}
+
+func TestRestoreChecksShape(t *testing.T) {
+	c := tinyCheckpoint(t)
+	m, _ := model.New(model.Config{Layers: 3, Dim: 32, Heads: 2, Seq: 16, Vocab: 256, Batch: 1}, 1)
+	err := c.Restore(m, optim.NewAdamW(m.Layout, 0))
+	if err == nil || !strings.Contains(err.Error(), "layers 2 vs 3") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestListAndPrune(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"step-000010.safetensors", "step-000002.safetensors.zst", "step-000100.safetensors",
+		"step-x.safetensors", "step-000003.safetensors.bad", ".step-000004.safetensors.tmp-123", "model.safetensors"} {
+		os.WriteFile(filepath.Join(dir, n), nil, 0o644)
+	}
+	es, err := List(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []int
+	for _, e := range es {
+		steps = append(steps, e.Step)
+	}
+	if !reflect.DeepEqual(steps, []int{100, 10, 2}) {
+		t.Fatalf("steps %v, want [100 10 2]", steps)
+	}
+	if err := Prune(dir, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := CleanTemp(dir); err != nil {
+		t.Fatal(err)
+	}
+	left, _ := os.ReadDir(dir)
+	var names []string
+	for _, d := range left {
+		names = append(names, d.Name())
+	}
+	want := []string{"model.safetensors", "step-000003.safetensors.bad", "step-000010.safetensors", "step-000100.safetensors", "step-x.safetensors"}
+	if !reflect.DeepEqual(names, want) {
+		t.Fatalf("left %v, want %v", names, want)
+	}
+	if es, err := List(filepath.Join(dir, "missing")); err != nil || es != nil {
+		t.Fatalf("missing directory: %v, %v", es, err)
+	}
+}
+
+func TestHFNames(t *testing.T) {
+	m, _ := model.New(model.Config{Layers: 2, Dim: 8, Heads: 2, Seq: 4, Vocab: 16, Batch: 1}, 1)
+	var bare []safetensors.Tensor
+	for _, tn := range m.Tensors() {
+		tn.Name = strings.TrimPrefix(tn.Name, "transformer.")
+		bare = append(bare, tn)
+	}
+	bare = append(bare, safetensors.NewF32("h.0.attn.bias", []int{1, 1, 4, 4}, make([]float32, 16)))
+	for name, f := range map[string]*safetensors.File{
+		"GPT2LMHeadModel": {Tensors: m.Tensors()},
+		"GPT2Model":       {Tensors: bare},
+	} {
+		c, err := HFShape(f, 2)
+		if err != nil || SameShape(c, m.Config) != nil {
+			t.Fatalf("%s: shape %+v, %v", name, c, err)
+		}
+		n, _ := model.New(c, 99)
+		if err := LoadHF(f, n); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !reflect.DeepEqual(n.Params.Data, m.Params.Data) {
+			t.Fatalf("%s: weights differ after loading", name)
+		}
+	}
+	if err := LoadHF(&safetensors.File{}, m); err == nil || !strings.Contains(err.Error(), "not a GPT-2 weights file") {
+		t.Fatalf("empty file: %v", err)
+	}
+}
