@@ -3,7 +3,7 @@
 // Ablation of Apollo: LVPS with stacking instead of interpolation. The
 // model grows with the stack expander (blocks repeated bottom to top), and
 // a sampled depth runs the real blocks in the same stacked order (the
-// share map scripts/sharemaps/stack.go, the rule of the stack expander), so
+// share map plugins/sharemaps/stack, the rule of the stack expander), so
 // an expansion keeps the function the model computed at full depth. Same
 // stages, optimizer state and FLOPs budget as scripts/apollo.go.
 //
@@ -22,7 +22,7 @@ func main() {
 		cfg.Sampler = "lvps"
 	}
 	if cfg.ShareMap == "" {
-		cfg.ShareMap = wb.ScriptDir() + "/sharemaps/stack.go"
+		cfg.ShareMap = "stack"
 	}
 	if cfg.Expander == "" {
 		cfg.Expander = "stack"

@@ -16,10 +16,8 @@ func main() {
 	if len(cfg.Stages) == 0 {
 		cfg.Stages, cfg.StageEnds = wb.DefaultStages(cfg.Layers)
 	}
-	// Without a sampler every step executes the real layers, through the
-	// share map's identity Share(N, N). The share map is only used to log
-	// the full-depth validation loss before and after each expansion
-	// (events.jsonl), which the trainer requires.
+	// Without a sampler every step executes the real layers. The share map
+	// only serves the full-depth losses logged at each expansion.
 	if cfg.ShareMap == "" {
 		cfg.ShareMap = "interpolate"
 	}

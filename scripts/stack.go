@@ -21,13 +21,7 @@ func main() {
 	if len(cfg.Stages) == 0 {
 		cfg.Stages, cfg.StageEnds = stackStages(cfg.Layers)
 	}
-	// Without a sampler every step executes the real layers, through the
-	// share map's identity Share(N, N). The share map is only used to log
-	// the full-depth validation loss before and after each expansion
-	// (events.jsonl), which the trainer requires.
-	if cfg.ShareMap == "" {
-		cfg.ShareMap = wb.ScriptDir() + "/sharemaps/stack.go"
-	}
+	// Without a sampler or share map every step executes the real layers.
 	if cfg.Expander == "" {
 		cfg.Expander = "stack"
 	}

@@ -197,10 +197,10 @@ func TestRunTimeout(t *testing.T) {
 func TestSetKeysMatchTrainFlags(t *testing.T) {
 	// Flags of workbench train that configure the command rather than the
 	// run, or place it: not --set keys of scripts.
-	notKeys := []string{"out", "resume", "force", "init", "ckpt-every", "ckpt-minutes", "ckpt-keep", "compress"}
+	notKeys := []string{"out", "resume", "force", "init"}
 	cfg := train.Defaults()
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
-	bindTrainFlags(fs, &cfg)
+	train.BindFlags(fs, &cfg)
 	var flags []string
 	fs.VisitAll(func(f *flag.Flag) {
 		if !slices.Contains(notKeys, f.Name) {

@@ -24,7 +24,7 @@ func init() {
 func runTrain(args []string, stdout, stderr io.Writer) error {
 	cfg := train.Defaults()
 	fs := newFlagSet("train", "train [flags]", stdout)
-	bindTrainFlags(fs, &cfg)
+	train.BindFlags(fs, &cfg)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		fs := newFlagSet("train", "train [flags]", stdout)
-		bindTrainFlags(fs, &base)
+		train.BindFlags(fs, &base)
 		if err := parseFlags(fs, args); err != nil {
 			return err
 		}
@@ -109,7 +109,8 @@ func resumeConfig(dir string) (train.Config, error) {
 
 // loadHooks loads the plugins a configuration names and sets
 // cfg.SourceHash from their sources. With stages but no plugins named, it
-// uses Apollo's: lvps, interpolate, interpolate.
+// uses Apollo's: lvps, interpolate, interpolate; "none" names no plugin
+// (e.g. --sampler none --share none --expander stack for stacking).
 func loadHooks(cfg *train.Config) (train.Hooks, error) {
 	var h train.Hooks
 	progressive := len(cfg.Stages) > 1
@@ -126,7 +127,7 @@ func loadHooks(cfg *train.Config) (train.Hooks, error) {
 	}
 	var errs []error
 	var sources []*script.Plugin
-	if cfg.Sampler != "" {
+	if cfg.Sampler != "" && cfg.Sampler != "none" {
 		p, err := script.LoadSampler(cfg.Sampler)
 		errs = append(errs, err)
 		if err == nil {
@@ -134,7 +135,7 @@ func loadHooks(cfg *train.Config) (train.Hooks, error) {
 			sources = append(sources, &p.Plugin)
 		}
 	}
-	if cfg.ShareMap != "" {
+	if cfg.ShareMap != "" && cfg.ShareMap != "none" {
 		p, err := script.LoadShareMap(cfg.ShareMap)
 		errs = append(errs, err)
 		if err == nil {
@@ -142,7 +143,7 @@ func loadHooks(cfg *train.Config) (train.Hooks, error) {
 			sources = append(sources, &p.Plugin)
 		}
 	}
-	if cfg.Expander != "" {
+	if cfg.Expander != "" && cfg.Expander != "none" {
 		p, err := script.LoadExpander(cfg.Expander)
 		errs = append(errs, err)
 		if err == nil {

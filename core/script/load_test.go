@@ -377,7 +377,7 @@ func TestBuiltin(t *testing.T) {
 		want []string
 	}{
 		{KindSampler, []string{"fixed", "full", "lvps", "lvpsk", "uniform"}},
-		{KindShareMap, []string{"interpolate"}},
+		{KindShareMap, []string{"interpolate", "stack"}},
 		{KindExpander, []string{"interpolate", "stack"}},
 	}
 	for _, tt := range tests {

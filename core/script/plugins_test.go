@@ -16,6 +16,7 @@ import (
 	"workbench/plugins/samplers/lvpsk"
 	"workbench/plugins/samplers/uniform"
 	shareinterpolate "workbench/plugins/sharemaps/interpolate"
+	sharestack "workbench/plugins/sharemaps/stack"
 )
 
 // samplerCases pairs each shipped sampler configuration with its native
@@ -118,12 +119,17 @@ func TestMapsMatchNative(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	shareStk, err := LoadShareMap("stack")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name   string
 		native func(a, b int) []int
 		interp func(a, b int) ([]int, error)
 	}{
 		{"sharemaps/interpolate", shareinterpolate.Share, share.Share},
+		{"sharemaps/stack", sharestack.Share, shareStk.Share},
 		{"expanders/interpolate", interpolate.Expand, interp.Expand},
 		{"expanders/stack", stack.Expand, stk.Expand},
 	}
@@ -156,6 +162,10 @@ func TestMapExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	shareStk, err := LoadShareMap("stack")
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		f    func(a, b int) ([]int, error)
@@ -164,6 +174,8 @@ func TestMapExamples(t *testing.T) {
 	}{
 		{"share interpolate 3→7", share.Share, 3, 7, []int{0, 0, 0, 1, 1, 2, 2}},
 		{"share interpolate 4→4", share.Share, 4, 4, []int{0, 1, 2, 3}},
+		{"share stack 3→6", shareStk.Share, 3, 6, []int{0, 1, 2, 0, 1, 2}},
+		{"share stack 4→6", shareStk.Share, 4, 6, []int{0, 1, 2, 3, 2, 3}},
 		{"expand interpolate 1→3", interp.Expand, 1, 3, []int{0, 0, 0}},
 		{"expand interpolate 3→6", interp.Expand, 3, 6, []int{0, 0, 1, 1, 2, 2}},
 		{"expand interpolate 6→12", interp.Expand, 6, 12, []int{0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5}},

@@ -554,16 +554,22 @@ func (r *Run) LogStep(res StepResult, val float64) error {
 }
 
 // ExpandLogged expands to newReal real layers and records the event with
-// the validation loss just before and just after, at full depth through the
-// share map and at native depth, on the same fixed validation windows.
+// the validation loss just before and just after, at native depth and, when
+// the run has a share map, at full depth through it, on the same fixed
+// validation windows.
 func (r *Run) ExpandLogged(newReal int) error {
-	full := r.Config.Layers
 	before := r.Real
-	fb, err := r.ValLoss(full)
-	if err != nil {
-		return err
+	losses := func(real int) (full, native float64, err error) {
+		full = math.NaN()
+		if r.Hooks.Share != nil {
+			if full, err = r.ValLoss(r.Config.Layers); err != nil {
+				return 0, 0, err
+			}
+		}
+		native, err = r.ValLoss(real)
+		return full, native, err
 	}
-	nb, err := r.ValLoss(before)
+	fb, nb, err := losses(before)
 	if err != nil {
 		return err
 	}
@@ -571,20 +577,19 @@ func (r *Run) ExpandLogged(newReal int) error {
 	if err != nil {
 		return fmt.Errorf("expansion at step %d: %w", r.Step, err)
 	}
-	fa, err := r.ValLoss(full)
+	fa, na, err := losses(newReal)
 	if err != nil {
 		return err
 	}
-	na, err := r.ValLoss(newReal)
-	if err != nil {
-		return err
-	}
-	return appendJSONLine(r.events, map[string]any{
+	event := map[string]any{
 		"event": "expand", "step": r.Step, "flops": r.Flops, "stage": r.Stage,
 		"from": before, "to": newReal, "map": src,
-		"val_full_before": fb, "val_full_after": fa,
 		"val_native_before": nb, "val_native_after": na,
-	})
+	}
+	if !math.IsNaN(fb) {
+		event["val_full_before"], event["val_full_after"] = fb, fa
+	}
+	return appendJSONLine(r.events, event)
 }
 
 // Summary is the record of a finished (or interrupted) run, written to

@@ -2,12 +2,9 @@ package wb
 
 import (
 	"flag"
-	"fmt"
 	"io"
 	"math"
 	"sort"
-	"strconv"
-	"strings"
 
 	"workbench/core/data"
 	"workbench/core/flops"
@@ -45,8 +42,8 @@ func Config() TrainConfig {
 }
 
 // ConfigKeys returns the --set keys that Config applies, sorted: the
-// flags of workbench train except --out (runs go into the experiment
-// directory).
+// flags of workbench train except --out, --resume, --force and --init
+// (runs go into the experiment directory).
 func ConfigKeys() []string {
 	var cfg TrainConfig
 	fs := configFlags(&cfg)
@@ -56,41 +53,22 @@ func ConfigKeys() []string {
 	return keys
 }
 
+// notSetKeys are the flags of workbench train that place a run or pick
+// its starting point; a script's runs go into the experiment directory.
+var notSetKeys = map[string]bool{"out": true, "resume": true, "force": true, "init": true}
+
 // configFlags binds the settings of c to flags named as those of workbench
-// train (a copy of its binding, without --out).
+// train (train.BindFlags), without those in notSetKeys.
 func configFlags(c *TrainConfig) *flag.FlagSet {
+	all := flag.NewFlagSet("train", flag.ContinueOnError)
+	train.BindFlags(all, c)
 	fs := flag.NewFlagSet("--set", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&c.Name, "name", c.Name, "run name")
-	fs.StringVar(&c.Method, "method", c.Method, "method label used by compare")
-	fs.StringVar(&c.Data, "data", c.Data, "training text file")
-	fs.Float64Var(&c.ValFrac, "val-frac", c.ValFrac, "validation fraction")
-	fs.IntVar(&c.Layers, "layers", c.Layers, "target depth")
-	fs.IntVar(&c.Dim, "dim", c.Dim, "model width")
-	fs.IntVar(&c.Heads, "heads", c.Heads, "attention heads")
-	fs.IntVar(&c.Seq, "seq", c.Seq, "sequence length")
-	fs.IntVar(&c.Batch, "batch", c.Batch, "sequences per micro-batch")
-	fs.IntVar(&c.Accum, "accum", c.Accum, "micro-batches per step")
-	fs.IntVar(&c.Steps, "steps", c.Steps, "optimizer steps")
-	fs.Float64Var(&c.FlopsBudget, "flops-budget", c.FlopsBudget, "FLOPs budget")
-	fs.Float64Var(&c.LR, "lr", c.LR, "peak learning rate")
-	fs.Float64Var(&c.MinLR, "min-lr", c.MinLR, "final learning rate")
-	fs.Float64Var(&c.Warmup, "warmup", c.Warmup, "warmup fraction")
-	fs.Float64Var(&c.WeightDecay, "wd", c.WeightDecay, "weight decay")
-	fs.Float64Var(&c.Clip, "clip", c.Clip, "gradient-norm clipping")
-	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed")
-	fs.IntVar(&c.EvalEvery, "eval-every", c.EvalEvery, "steps between evaluations")
-	fs.IntVar(&c.EvalBatches, "eval-batches", c.EvalBatches, "validation batches")
-	fs.IntVar(&c.LogEvery, "log-every", c.LogEvery, "steps between metrics lines")
-	fs.IntVar(&c.Threads, "threads", c.Threads, "kernel threads")
-	fs.Var(intList{&c.Stages}, "stages", "real layers of each stage")
-	fs.Var(floatList{&c.StageEnds}, "stage-ends", "stage boundaries")
-	fs.StringVar(&c.Sampler, "sampler", c.Sampler, "depth sampler plugin")
-	fs.StringVar(&c.ShareMap, "share", c.ShareMap, "share-map plugin")
-	fs.StringVar(&c.Expander, "expander", c.Expander, "expander plugin")
-	fs.StringVar(&c.OptState, "opt-state", c.OptState, "optimizer state at expansion")
-	fs.StringVar(&c.EvalDepth, "eval-depth", c.EvalDepth, "depth of val_loss")
-	fs.BoolVar(&c.Freeze, "freeze", c.Freeze, "train only the newest blocks")
+	all.VisitAll(func(f *flag.Flag) {
+		if !notSetKeys[f.Name] {
+			fs.Var(f.Value, f.Name, f.Usage)
+		}
+	})
 	return fs
 }
 
@@ -109,66 +87,6 @@ func setError(f *flag.Flag, err error) string {
 		return "want true or false"
 	}
 	return err.Error()
-}
-
-type intList struct{ p *[]int }
-
-// String returns the list as the flag takes it.
-func (l intList) String() string {
-	if l.p == nil {
-		return ""
-	}
-	s := make([]string, len(*l.p))
-	for i, v := range *l.p {
-		s[i] = strconv.Itoa(v)
-	}
-	return strings.Join(s, ",")
-}
-
-// Set parses a comma-separated list of integers.
-func (l intList) Set(v string) error {
-	*l.p = nil
-	if v == "" {
-		return nil
-	}
-	for _, f := range strings.Split(v, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil {
-			return fmt.Errorf("%q is not a comma-separated list of integers", v)
-		}
-		*l.p = append(*l.p, n)
-	}
-	return nil
-}
-
-type floatList struct{ p *[]float64 }
-
-// String returns the list as the flag takes it.
-func (l floatList) String() string {
-	if l.p == nil {
-		return ""
-	}
-	s := make([]string, len(*l.p))
-	for i, v := range *l.p {
-		s[i] = strconv.FormatFloat(v, 'g', -1, 64)
-	}
-	return strings.Join(s, ",")
-}
-
-// Set parses a comma-separated list of numbers.
-func (l floatList) Set(v string) error {
-	*l.p = nil
-	if v == "" {
-		return nil
-	}
-	for _, f := range strings.Split(v, ",") {
-		x, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-		if err != nil {
-			return fmt.Errorf("%q is not a comma-separated list of numbers", v)
-		}
-		*l.p = append(*l.p, x)
-	}
-	return nil
 }
 
 // DefaultStages returns Apollo's stage schedule for target depth layers:

@@ -108,7 +108,7 @@ func Dir() string { return env.Current().Dir }
 
 // ScriptDir returns the directory of the running script ("." in the
 // read-eval-print loop), to refer to files kept next to it, such as a
-// plugin: wb.ScriptDir() + "/sharemaps/stack.go".
+// plugin: wb.ScriptDir() + "/my_sampler.go".
 func ScriptDir() string {
 	s := env.Current().Script
 	if s == "" {
