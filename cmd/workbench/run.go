@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"workbench/core/wb/host"
@@ -42,6 +43,7 @@ func runScript(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&set, "set", "parameter `key=value` (repeatable; several separated by commas): the script's own parameters and the flags of workbench train")
 	out := fs.String("out", "", "experiment `DIR`: every run goes into DIR/<run name> (default checkpoints/<script>-<time>)")
 	timeout := fs.Duration("timeout", 0, "stop after this `duration` (e.g. 10m); the run in progress saves its model")
+	resume := fs.String("resume", "", "continue the experiment in `DIR`: finished runs are kept, interrupted ones resume from their newest checkpoint")
 	unrestricted := fs.Bool("unrestricted", false, "let the script and its plugins use the whole standard library (processes, network, file writes)")
 	fs.Usage = func() {} // printed below for -h only, not on errors
 	pos, err := parseInterleaved(fs, args)
@@ -59,6 +61,15 @@ func runScript(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return errors.New("want one script (" + runUsage + ")")
 	}
+	if *resume != "" {
+		if *out != "" && filepath.Clean(*out) != filepath.Clean(*resume) {
+			return fmt.Errorf("--out %s and --resume %s differ; a resumed experiment continues in its own directory", *out, *resume)
+		}
+		if _, err := os.Stat(*resume); err != nil {
+			return fmt.Errorf("--resume: %v", err)
+		}
+		*out = *resume
+	}
 	if *timeout < 0 {
 		return fmt.Errorf("--timeout must not be negative, got %v", *timeout)
 	}
@@ -74,7 +85,7 @@ func runScript(args []string, stdout, stderr io.Writer) error {
 	defer stopSignals()
 
 	return host.Run(ctx, pos[0], host.Options{
-		Dir: *out, Set: set, Unrestricted: *unrestricted, Stdout: stdout, Stderr: stderr,
+		Dir: *out, Set: set, Unrestricted: *unrestricted, Resume: *resume != "", Stdout: stdout, Stderr: stderr,
 	})
 }
 

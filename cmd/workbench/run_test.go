@@ -212,3 +212,34 @@ func TestSetKeysMatchTrainFlags(t *testing.T) {
 		t.Errorf("wb.ConfigKeys() = %v\nflags of workbench train = %v\n(update core/wb/config.go or the list of flags that are not keys)", keys, flags)
 	}
 }
+
+// TestRunResume continues an experiment: a finished run is not trained
+// again, and an interrupted one resumes from its checkpoint with its logs
+// intact.
+func TestRunResume(t *testing.T) {
+	data := scriptData(t)
+	out := filepath.Join(t.TempDir(), "exp")
+	args := append([]string{"run", "../../scripts/baseline.go", "--out", out}, quick(data)...)
+	if code, _, stderr := run(args...); code != 0 {
+		t.Fatalf("first run: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := run(args...); code == 0 || !strings.Contains(stderr, "--resume") {
+		t.Fatalf("rerun into the same directory: exit %d, %q", code, stderr)
+	}
+	resume := append([]string{"run", "../../scripts/baseline.go", "--resume", out}, quick(data)...)
+	code, _, stderr := run(resume...)
+	if code != 0 || !strings.Contains(stderr, "finished before") {
+		t.Fatalf("resume of a finished run: exit %d, %q", code, stderr)
+	}
+	// Pretend the run was interrupted after its last checkpoint.
+	sumPath := filepath.Join(out, "baseline", "summary.json")
+	b, _ := os.ReadFile(sumPath)
+	os.WriteFile(sumPath, []byte(strings.Replace(string(b), `"interrupted": false`, `"interrupted": true`, 1)), 0o644)
+	if code, _, stderr := run(resume...); code != 0 {
+		t.Fatalf("resume of an interrupted run: exit %d, %q", code, stderr)
+	}
+	m, _ := os.ReadFile(filepath.Join(out, "baseline", "metrics.jsonl"))
+	if n := strings.Count(string(m), "\n"); n != 6 {
+		t.Fatalf("metrics.jsonl has %d lines after resuming, want 6", n)
+	}
+}

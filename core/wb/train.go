@@ -54,12 +54,15 @@ func (r Result) String() string {
 // real depth, without a share map the identity map is used). Progress goes
 // to standard error. It returns an error for an invalid configuration, a
 // plugin that fails to load or fails, or a run directory that already
-// exists.
+// exists (unless the experiment is resumed: workbench run --resume).
 func Train(cfg TrainConfig) (Result, error) {
 	s := env.Current()
 	defer s.Enter()()
 	s.CheckStopped()
 	r, timer, err := start(s, cfg)
+	if errors.Is(err, errFinished) {
+		return finishedResult(s, cfg)
+	}
 	if err != nil {
 		return Result{}, err
 	}
@@ -70,7 +73,11 @@ func Train(cfg TrainConfig) (Result, error) {
 	err = r.Run(s.Context())
 	res := result(r, timer)
 	if errors.Is(err, train.ErrInterrupted) {
-		s.Stopf("run %s stopped at step %d (%v); its model and logs are in %s", c.Name, r.Step, contextCause(s), r.Dir)
+		how := "workbench run " + s.Script + " --resume " + s.Dir
+		if s.Script == "" {
+			how = "wb.Train in a session resumed on " + s.Dir
+		}
+		s.Stopf("run %s stopped at step %d (%v); its model, logs and checkpoint are in %s; continue with: %s", c.Name, r.Step, contextCause(s), r.Dir, how)
 	}
 	if err != nil {
 		return res, fmt.Errorf("run %s: %w", c.Name, err)
@@ -115,7 +122,13 @@ func start(s *env.Session, cfg TrainConfig) (*train.Run, *hookTimer, error) {
 	}
 	cfg.Out = filepath.Join(s.Dir, cfg.Name)
 	if entries, err := os.ReadDir(cfg.Out); err == nil && len(entries) > 0 {
-		return nil, nil, fmt.Errorf("run directory %s already exists; give each run of the experiment its own Name", cfg.Out)
+		if !s.Resume {
+			return nil, nil, fmt.Errorf("run directory %s already exists; give each run of the experiment its own Name, or continue the experiment with --resume", cfg.Out)
+		}
+		if sum, err := readSummary(cfg.Out); err == nil && !sum.Interrupted {
+			return nil, nil, errFinished
+		}
+		cfg.Resume = cfg.Out
 	}
 	timer := &hookTimer{}
 	hooks, err := loadHooks(s, &cfg, timer)
@@ -134,6 +147,37 @@ func start(s *env.Session, cfg TrainConfig) (*train.Run, *hookTimer, error) {
 		return nil, nil, err
 	}
 	return r, timer, nil
+}
+
+// errFinished says that a resumed experiment's run has already finished.
+var errFinished = errors.New("run already finished")
+
+// readSummary reads the summary.json of run directory dir.
+func readSummary(dir string) (train.Summary, error) {
+	var sum train.Summary
+	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err == nil {
+		err = json.Unmarshal(b, &sum)
+	}
+	return sum, err
+}
+
+// finishedResult returns the result of a run of cfg that finished before
+// the experiment was resumed.
+func finishedResult(s *env.Session, cfg TrainConfig) (Result, error) {
+	if cfg.Name == "" {
+		cfg.Name = cfg.Method
+	}
+	dir := filepath.Join(s.Dir, cfg.Name)
+	sum, err := readSummary(dir)
+	if err != nil {
+		return Result{}, err
+	}
+	fmt.Fprintf(s.Stderr, "%s finished before; not training it again\n", dir)
+	return Result{
+		Name: cfg.Name, Method: cfg.Method, Dir: dir, Steps: sum.Steps, Tokens: sum.Tokens, Flops: sum.Flops,
+		WallSeconds: sum.WallSeconds, ValLoss: sum.ValLoss, BitsPerByte: sum.ValBPB,
+	}, nil
 }
 
 // hookTimer accumulates the time spent in plugin calls.
@@ -185,8 +229,7 @@ func result(r *train.Run, timer *hookTimer) Result {
 		Steps: r.Step, Tokens: r.Tokens, Flops: r.Flops, WallSeconds: r.WallSeconds,
 		ValLoss: math.NaN(), BitsPerByte: math.NaN(), PluginSeconds: timer.seconds,
 	}
-	var sum train.Summary
-	if b, err := os.ReadFile(filepath.Join(r.Dir, "summary.json")); err == nil && json.Unmarshal(b, &sum) == nil {
+	if sum, err := readSummary(r.Dir); err == nil {
 		res.ValLoss, res.BitsPerByte, res.Interrupted = sum.ValLoss, sum.ValBPB, sum.Interrupted
 	}
 	return res

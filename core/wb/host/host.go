@@ -43,6 +43,10 @@ type Options struct {
 	// Unrestricted offers the script and its plugins the whole standard
 	// library (os/exec, net, file writes, ...).
 	Unrestricted bool
+	// Resume continues an experiment in Dir: runs that finished are not
+	// trained again (Train returns their summary), interrupted ones resume
+	// from their newest checkpoint.
+	Resume bool
 	// Stdout and Stderr receive the script's output and the facade's
 	// progress; nil means os.Stdout and os.Stderr.
 	Stdout, Stderr io.Writer
@@ -108,6 +112,7 @@ func Run(ctx context.Context, path string, opt Options) error {
 	s.Script, s.Source = path, src
 	s.Stdout, s.Stderr = stdout, stderr
 	s.Unrestricted = opt.Unrestricted
+	s.Resume = opt.Resume
 	s.SetContext(ctx)
 	defer env.Install(s)()
 

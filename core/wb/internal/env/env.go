@@ -33,6 +33,9 @@ type Session struct {
 	Unrestricted bool
 	// Params holds the --set parameters.
 	Params *Params
+	// Resume continues the runs already in Dir: a finished run is not
+	// trained again, an interrupted one resumes from its newest checkpoint.
+	Resume bool
 
 	mu      sync.Mutex
 	ctx     context.Context
