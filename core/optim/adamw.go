@@ -5,7 +5,6 @@ package optim
 
 import (
 	"math"
-	"sync"
 
 	"workbench/core/kern"
 	"workbench/core/model"
@@ -102,10 +101,10 @@ func (o *AdamW) Reset() {
 	}
 }
 
-var adamPool = sync.Pool{New: func() any { return new(adamTask) }}
+var adamPool kern.FreeList[adamTask]
 
 func runAdam(n int, u adamTask) {
-	t := adamPool.Get().(*adamTask)
+	t := adamPool.Get()
 	*t = u
 	kern.Parallel(n, t)
 	*t = adamTask{}

@@ -2,7 +2,6 @@ package optim
 
 import (
 	"math"
-	"sync"
 
 	"workbench/core/kern"
 	"workbench/core/model"
@@ -46,10 +45,10 @@ func ClipScale(norm, maxNorm float64) float64 {
 	return math.Min(1, maxNorm/(norm+1e-6))
 }
 
-var normPool = sync.Pool{New: func() any { return new(normTask) }}
+var normPool kern.FreeList[normTask]
 
 func runNorm(n int, v normTask) {
-	t := normPool.Get().(*normTask)
+	t := normPool.Get()
 	*t = v
 	kern.Parallel(n, t)
 	*t = normTask{}
