@@ -19,7 +19,7 @@ func main() {
 	cfg := wb.Config()
 	cfg.Method = wb.String("method", "stack")
 	if len(cfg.Stages) == 0 {
-		cfg.Stages, cfg.StageEnds = stackStages(cfg.Layers)
+		cfg.Stages, cfg.StageEnds = wb.StackStages(cfg.Layers)
 	}
 	// Without a sampler or share map every step executes the real layers.
 	if cfg.Expander == "" {
@@ -30,25 +30,4 @@ func main() {
 	res, err := wb.Train(wb.SameBudget(cfg))
 	wb.Check(err)
 	wb.Logf("%v", res)
-}
-
-// stackStages returns the stages L/4, L/2, L (dropping those below 1 and
-// merging equal neighbours) and their boundaries, 0.25 and 0.5.
-func stackStages(l int) ([]int, []float64) {
-	cand := []int{l / 4, l / 2, l}
-	candEnds := []float64{0.25, 0.5, 1}
-	var stages []int
-	var ends []float64
-	for i, n := range cand {
-		if n < 1 {
-			continue
-		}
-		if k := len(stages); k > 0 && stages[k-1] == n {
-			ends[k-1] = candEnds[i]
-			continue
-		}
-		stages = append(stages, n)
-		ends = append(ends, candEnds[i])
-	}
-	return stages, ends[:len(ends)-1]
 }

@@ -200,8 +200,21 @@ func ints(s []int) string {
 // 0.05,0.10,0.25; l = 6 gives 1,3,6 at 0.10,0.25; l = 8 gives 1,2,4,8 at
 // 0.05,0.10,0.25; l = 1 gives one stage.
 func DefaultStages(l int) (stages []int, ends []float64) {
-	cand := []int{1, l / 4, l / 2, l}
-	candEnds := []float64{0.05, 0.10, 0.25, 1}
+	return mergeStages([]int{1, l / 4, l / 2, l}, []float64{0.05, 0.10, 0.25, 1})
+}
+
+// StackStages returns the doubling schedule of the stacking baselines
+// (StackBERT, MSLT) for target depth l: stages l/4, l/2 and l (integer
+// division) ending at 0.25, 0.5 and 1 of training, merged as in
+// DefaultStages. l = 12 gives 3,6,12 at 0.25,0.5; l = 6 gives 1,3,6.
+func StackStages(l int) (stages []int, ends []float64) {
+	return mergeStages([]int{l / 4, l / 2, l}, []float64{0.25, 0.5, 1})
+}
+
+// mergeStages drops candidate stages below 1 layer and merges equal
+// neighbours into one stage that ends where the later one ended. It
+// returns the stages and the boundaries between them.
+func mergeStages(cand []int, candEnds []float64) (stages []int, ends []float64) {
 	for i, n := range cand {
 		if n < 1 {
 			continue

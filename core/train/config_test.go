@@ -27,6 +27,24 @@ func TestDefaultStages(t *testing.T) {
 	}
 }
 
+func TestStackStages(t *testing.T) {
+	for _, tc := range []struct {
+		l      int
+		stages []int
+		ends   []float64
+	}{
+		{12, []int{3, 6, 12}, []float64{0.25, 0.5}},
+		{6, []int{1, 3, 6}, []float64{0.25, 0.5}},
+		{2, []int{1, 2}, []float64{0.5}},
+		{1, []int{1}, []float64{}},
+	} {
+		st, en := StackStages(tc.l)
+		if !reflect.DeepEqual(st, tc.stages) || !reflect.DeepEqual(en, tc.ends) {
+			t.Errorf("StackStages(%d) = %v %v, want %v %v", tc.l, st, en, tc.stages, tc.ends)
+		}
+	}
+}
+
 func TestConfigValidate(t *testing.T) {
 	for _, tc := range []struct {
 		edit func(*Config)

@@ -97,6 +97,13 @@ func DefaultStages(layers int) ([]int, []float64) {
 	return train.DefaultStages(layers)
 }
 
+// StackStages returns the doubling schedule of the stacking baselines
+// (stack, mslt): stages layers/4, layers/2 and layers at 0.25 and 0.5 of
+// training (3,6,12 for 12 layers; 1,3,6 for 6). See train.StackStages.
+func StackStages(layers int) ([]int, []float64) {
+	return train.StackStages(layers)
+}
+
 // FlopsPerStep returns the training FLOPs of one optimizer step of cfg at
 // full depth: Accum micro-batches of Batch sequences of Seq tokens through
 // all Layers (see package workbench/core/flops).

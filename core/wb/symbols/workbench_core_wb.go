@@ -26,6 +26,7 @@ func init() {
 		"NewTrainer":    reflect.ValueOf(wb.NewTrainer),
 		"SameBudget":    reflect.ValueOf(wb.SameBudget),
 		"ScriptDir":     reflect.ValueOf(wb.ScriptDir),
+		"StackStages":   reflect.ValueOf(wb.StackStages),
 		"String":        reflect.ValueOf(wb.String),
 		"Train":         reflect.ValueOf(wb.Train),
 		"WriteFile":     reflect.ValueOf(wb.WriteFile),
