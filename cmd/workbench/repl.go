@@ -159,23 +159,7 @@ func runREPL(args []string, stdout, stderr io.Writer) error {
 func evalInput(r *host.REPL, src string, sig chan os.Signal, stdout, stderr io.Writer) bool {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		select {
-		case <-sig:
-		case <-done:
-			return
-		}
-		fmt.Fprintln(stderr, "\nstopping after the current step (interrupt again to quit at once)")
-		cancel(errInterrupted)
-		select {
-		case <-sig:
-			fmt.Fprintln(stderr, "quit")
-			os.Exit(130)
-		case <-done:
-		}
-	}()
+	defer watchSignals(sig, cancel, stderr)()
 	out, err := r.Eval(ctx, src)
 	if err != nil {
 		fmt.Fprintln(stderr, err)

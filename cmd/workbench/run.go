@@ -95,6 +95,17 @@ func runScript(args []string, stdout, stderr io.Writer) error {
 func catchSignals(cancel context.CancelCauseFunc, stderr io.Writer) func() {
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	stop := watchSignals(sig, cancel, stderr)
+	return func() {
+		signal.Stop(sig)
+		stop()
+	}
+}
+
+// watchSignals cancels with errInterrupted on the first signal received
+// from sig and exits the process on the second, until the returned
+// function is called.
+func watchSignals(sig <-chan os.Signal, cancel context.CancelCauseFunc, stderr io.Writer) func() {
 	done := make(chan struct{})
 	go func() {
 		select {
@@ -111,8 +122,5 @@ func catchSignals(cancel context.CancelCauseFunc, stderr io.Writer) func() {
 		case <-done:
 		}
 	}()
-	return func() {
-		signal.Stop(sig)
-		close(done)
-	}
+	return func() { close(done) }
 }
