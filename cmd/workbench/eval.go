@@ -71,11 +71,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	default:
 		return fmt.Errorf("--split must be all, train or val, got %q", *split)
 	}
-	plan := make([]int, cfg.Layers)
-	for i := range plan {
-		plan[i] = i
-	}
-	loss, n, err := train.EvalStream(m, plan, tokens)
+	loss, n, err := train.EvalStream(m, model.IdentityPlan(cfg.Layers), tokens)
 	if err != nil {
 		return err
 	}

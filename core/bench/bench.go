@@ -269,13 +269,10 @@ func NewStepper(s Shape, seed uint64) (*Stepper, error) {
 		Model:   m,
 		Opt:     optim.NewAdamW(m.Layout, 0.01),
 		shape:   s,
-		plan:    make([]int, s.Layers),
+		plan:    model.IdentityPlan(s.Layers),
 		tokens:  make([]int32, s.TokensPerStep()),
 		targets: make([]int32, s.TokensPerStep()),
 		rng:     rand.New(rand.NewPCG(seed, 0x62656e6368)),
-	}
-	for i := range st.plan {
-		st.plan[i] = i
 	}
 	return st, nil
 }

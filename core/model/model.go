@@ -130,6 +130,16 @@ func (m *Model) allocActs() {
 	a.dqkv, a.dfch, a.dattScratch = make([]float32, bt*3*d), make([]float32, bt*4*d), make([]float32, att)
 }
 
+// IdentityPlan returns the plan that runs blocks 0..n-1 once each, in
+// order: the ordinary, unshared network of n layers.
+func IdentityPlan(n int) []int {
+	plan := make([]int, n)
+	for i := range plan {
+		plan[i] = i
+	}
+	return plan
+}
+
 // CheckPlan reports an error unless plan is a valid depth plan for m.
 func (m *Model) CheckPlan(plan []int) error {
 	if len(plan) == 0 {

@@ -34,10 +34,7 @@ func (a *attnFwd) Range(lo, hi int) {
 	scale := 1 / math32.Sqrt(float32(hs))
 	for bh := lo; bh < hi; bh++ {
 		bi, h := bh/nh, bh%nh
-		base := bi * t * 3 * c
-		q := a.qkv[base+h*hs:]
-		k := a.qkv[base+c+h*hs:]
-		v := a.qkv[base+2*c+h*hs:]
+		q, k, v := headQKV(a.qkv, bi, h, t, c, hs)
 		p := a.att[bh*t*t : (bh+1)*t*t]
 		o := a.out[bi*t*c+h*hs:]
 		kern.CausalAttention(o, p, q, k, v, t, hs, 3*c, c, scale)
@@ -57,13 +54,8 @@ func (a *attnBwd) Range(lo, hi int) {
 	scale := 1 / math32.Sqrt(float32(hs))
 	for bh := lo; bh < hi; bh++ {
 		bi, h := bh/nh, bh%nh
-		base := bi * t * 3 * c
-		q := a.qkv[base+h*hs:]
-		k := a.qkv[base+c+h*hs:]
-		v := a.qkv[base+2*c+h*hs:]
-		dq := a.dqkv[base+h*hs:]
-		dk := a.dqkv[base+c+h*hs:]
-		dv := a.dqkv[base+2*c+h*hs:]
+		q, k, v := headQKV(a.qkv, bi, h, t, c, hs)
+		dq, dk, dv := headQKV(a.dqkv, bi, h, t, c, hs)
 		p := a.att[bh*t*t : (bh+1)*t*t]
 		ds := a.scratch[bh*t*t : (bh+1)*t*t]
 		do := a.dout[bi*t*c+h*hs:]
@@ -71,4 +63,12 @@ func (a *attnBwd) Range(lo, hi int) {
 		// dK = scale·dSᵀ·Q, dV = Pᵀ·dO.
 		kern.CausalAttentionBackward(dq, dk, dv, ds, do, q, k, v, p, t, hs, 3*c, c, scale)
 	}
+}
+
+// headQKV returns the views of head h of sequence bi in a [b, t, 3c] buffer
+// of query, key and value rows: each starts at the head's first element and
+// has row stride 3c.
+func headQKV(buf []float32, bi, h, t, c, hs int) (q, k, v []float32) {
+	base := bi*t*3*c + h*hs
+	return buf[base:], buf[base+c:], buf[base+2*c:]
 }

@@ -65,7 +65,7 @@ type StepResult struct {
 	Loss         float64 // mean training loss over the step's micro-batches
 	LR           float64
 	GradNorm     float64 // before clipping
-	SampledDepth []int   // executed depth of each micro-batch
+	SampledDepth []int   // executed depth of each micro-batch; reused by the next step
 	Flops        float64 // FLOPs of this step
 	Seconds      float64
 }
@@ -160,10 +160,7 @@ func (t *Trainer) Plan(depth int) ([]int, error) {
 		if depth != t.Real {
 			return nil, fmt.Errorf("depth %d with %d real layers needs a share map", depth, t.Real)
 		}
-		plan = make([]int, depth)
-		for i := range plan {
-			plan[i] = i
-		}
+		plan = model.IdentityPlan(depth)
 	} else {
 		p, err := t.Hooks.Share(t.Real, depth)
 		if err != nil {
