@@ -103,7 +103,17 @@ func (o *AdamW) Reset() {
 
 var adamPool kern.FreeList[adamTask]
 
+// adamSerial is the tensor size below which the update runs on the calling
+// goroutine: biases and LayerNorm vectors are too small to repay waking
+// the workers. The update is element-wise, so the split never changes a
+// result.
+const adamSerial = 1 << 14
+
 func runAdam(n int, u adamTask) {
+	if n < adamSerial {
+		u.Range(0, n)
+		return
+	}
 	t := adamPool.Get()
 	*t = u
 	kern.Parallel(n, t)
