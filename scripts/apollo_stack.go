@@ -15,18 +15,7 @@ import "workbench/core/wb"
 func main() {
 	cfg := wb.Config()
 	cfg.Method = wb.String("method", "apollo_stack")
-	if len(cfg.Stages) == 0 {
-		cfg.Stages, cfg.StageEnds = wb.DefaultStages(cfg.Layers)
-	}
-	if cfg.Sampler == "" {
-		cfg.Sampler = "lvps"
-	}
-	if cfg.ShareMap == "" {
-		cfg.ShareMap = "stack"
-	}
-	if cfg.Expander == "" {
-		cfg.Expander = "stack"
-	}
+	cfg = wb.Progressive(cfg, "lvps", "stack", "stack")
 	res, err := wb.Train(wb.SameBudget(cfg))
 	wb.Check(err)
 	wb.Logf("%v", res)

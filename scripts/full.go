@@ -10,18 +10,7 @@ import "workbench/core/wb"
 func main() {
 	cfg := wb.Config()
 	cfg.Method = wb.String("method", "full")
-	if len(cfg.Stages) == 0 {
-		cfg.Stages, cfg.StageEnds = wb.DefaultStages(cfg.Layers)
-	}
-	if cfg.Sampler == "" {
-		cfg.Sampler = "full"
-	}
-	if cfg.ShareMap == "" {
-		cfg.ShareMap = "interpolate"
-	}
-	if cfg.Expander == "" {
-		cfg.Expander = "interpolate"
-	}
+	cfg = wb.Progressive(cfg, "full", "interpolate", "interpolate")
 	res, err := wb.Train(wb.SameBudget(cfg))
 	wb.Check(err)
 	wb.Logf("%v", res)

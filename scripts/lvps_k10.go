@@ -17,18 +17,7 @@ func main() {
 	cfg := wb.Config()
 	k := wb.Float("k", 10)
 	cfg.Method = wb.String("method", fmt.Sprintf("lvpsk%g", k))
-	if len(cfg.Stages) == 0 {
-		cfg.Stages, cfg.StageEnds = wb.DefaultStages(cfg.Layers)
-	}
-	if cfg.Sampler == "" {
-		cfg.Sampler = fmt.Sprintf("lvpsk:k=%g", k)
-	}
-	if cfg.ShareMap == "" {
-		cfg.ShareMap = "interpolate"
-	}
-	if cfg.Expander == "" {
-		cfg.Expander = "interpolate"
-	}
+	cfg = wb.Progressive(cfg, fmt.Sprintf("lvpsk:k=%g", k), "interpolate", "interpolate")
 	res, err := wb.Train(wb.SameBudget(cfg))
 	wb.Check(err)
 	wb.Logf("%v", res)

@@ -25,18 +25,7 @@ func main() {
 
 	apollo := cfg
 	apollo.Name, apollo.Method = "apollo", "apollo"
-	if len(apollo.Stages) == 0 {
-		apollo.Stages, apollo.StageEnds = wb.DefaultStages(apollo.Layers)
-	}
-	if apollo.Sampler == "" {
-		apollo.Sampler = "lvps"
-	}
-	if apollo.ShareMap == "" {
-		apollo.ShareMap = "interpolate"
-	}
-	if apollo.Expander == "" {
-		apollo.Expander = "interpolate"
-	}
+	apollo = wb.Progressive(apollo, "lvps", "interpolate", "interpolate")
 	a, err := wb.Train(wb.SameBudget(apollo))
 	wb.Check(err)
 

@@ -13,17 +13,9 @@ import "workbench/core/wb"
 func main() {
 	cfg := wb.Config()
 	cfg.Method = wb.String("method", "nosample")
-	if len(cfg.Stages) == 0 {
-		cfg.Stages, cfg.StageEnds = wb.DefaultStages(cfg.Layers)
-	}
-	// Without a sampler every step executes the real layers. The share map
+	// No sampler: every step executes the real layers. The share map
 	// only serves the full-depth losses logged at each expansion.
-	if cfg.ShareMap == "" {
-		cfg.ShareMap = "interpolate"
-	}
-	if cfg.Expander == "" {
-		cfg.Expander = "interpolate"
-	}
+	cfg = wb.Progressive(cfg, "", "interpolate", "interpolate")
 	cfg.EvalDepth = wb.String("eval-depth", "native")
 	res, err := wb.Train(wb.SameBudget(cfg))
 	wb.Check(err)

@@ -113,17 +113,8 @@ func resumeConfig(dir string) (train.Config, error) {
 // (e.g. --sampler none --share none --expander stack for stacking).
 func loadHooks(cfg *train.Config) (train.Hooks, error) {
 	var h train.Hooks
-	progressive := len(cfg.Stages) > 1
-	if progressive {
-		if cfg.Sampler == "" {
-			cfg.Sampler = "lvps"
-		}
-		if cfg.ShareMap == "" {
-			cfg.ShareMap = "interpolate"
-		}
-		if cfg.Expander == "" {
-			cfg.Expander = "interpolate"
-		}
+	if len(cfg.Stages) > 1 {
+		cfg.Progressive("lvps", "interpolate", "interpolate")
 	}
 	var errs []error
 	var sources []*script.Plugin

@@ -203,6 +203,25 @@ func DefaultStages(l int) (stages []int, ends []float64) {
 	return mergeStages([]int{1, l / 4, l / 2, l}, []float64{0.05, 0.10, 0.25, 1})
 }
 
+// Progressive fills in what c leaves empty for a progressive run: the
+// stages (DefaultStages of the target depth) and the sampler, share map and
+// expander plugins named here ("" leaves that plugin out). Settings already
+// made, e.g. by --set, are kept. Apollo is Progressive(c, "lvps",
+// "interpolate", "interpolate").
+func (c *Config) Progressive(sampler, share, expander string) {
+	if len(c.Stages) == 0 {
+		c.Stages, c.StageEnds = DefaultStages(c.Layers)
+	}
+	fill := func(p *string, v string) {
+		if *p == "" {
+			*p = v
+		}
+	}
+	fill(&c.Sampler, sampler)
+	fill(&c.ShareMap, share)
+	fill(&c.Expander, expander)
+}
+
 // StackStages returns the doubling schedule of the stacking baselines
 // (StackBERT, MSLT) for target depth l: stages l/4, l/2 and l (integer
 // division) ending at 0.25, 0.5 and 1 of training, merged as in

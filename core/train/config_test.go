@@ -45,6 +45,21 @@ func TestStackStages(t *testing.T) {
 	}
 }
 
+func TestProgressiveFillsOnlyWhatIsEmpty(t *testing.T) {
+	c := Defaults()
+	c.Layers = 12
+	c.ShareMap = "mine"
+	c.Progressive("lvps", "interpolate", "")
+	if !reflect.DeepEqual(c.Stages, []int{1, 3, 6, 12}) || c.Sampler != "lvps" || c.ShareMap != "mine" || c.Expander != "" {
+		t.Fatalf("Progressive gave stages %v, sampler %q, share %q, expander %q", c.Stages, c.Sampler, c.ShareMap, c.Expander)
+	}
+	c.Stages = []int{2, 12}
+	c.Progressive("x", "y", "z")
+	if !reflect.DeepEqual(c.Stages, []int{2, 12}) || c.Sampler != "lvps" || c.Expander != "z" {
+		t.Fatalf("Progressive overwrote settings: %v %q %q", c.Stages, c.Sampler, c.Expander)
+	}
+}
+
 func TestConfigValidate(t *testing.T) {
 	for _, tc := range []struct {
 		edit func(*Config)

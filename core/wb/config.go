@@ -97,6 +97,16 @@ func DefaultStages(layers int) ([]int, []float64) {
 	return train.DefaultStages(layers)
 }
 
+// Progressive returns cfg with what it leaves empty filled in for a
+// progressive run: Apollo's stage schedule (DefaultStages) and the sampler,
+// share map and expander named ("" leaves that plugin out). Settings made
+// with --set are kept. Apollo is wb.Progressive(cfg, "lvps", "interpolate",
+// "interpolate").
+func Progressive(cfg TrainConfig, sampler, share, expander string) TrainConfig {
+	cfg.Progressive(sampler, share, expander)
+	return cfg
+}
+
 // StackStages returns the doubling schedule of the stacking baselines
 // (stack, mslt): stages layers/4, layers/2 and layers at 0.25 and 0.5 of
 // training (3,6,12 for 12 layers; 1,3,6 for 6). See train.StackStages.

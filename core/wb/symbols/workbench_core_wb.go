@@ -24,6 +24,7 @@ func init() {
 		"Int":           reflect.ValueOf(wb.Int),
 		"Logf":          reflect.ValueOf(wb.Logf),
 		"NewTrainer":    reflect.ValueOf(wb.NewTrainer),
+		"Progressive":   reflect.ValueOf(wb.Progressive),
 		"SameBudget":    reflect.ValueOf(wb.SameBudget),
 		"ScriptDir":     reflect.ValueOf(wb.ScriptDir),
 		"StackStages":   reflect.ValueOf(wb.StackStages),
