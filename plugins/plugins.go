@@ -1,5 +1,5 @@
 // Package plugins ships the source of the built-in plugins: the depth
-// samplers, share maps and expanders of progressive training. Each plugin
+// samplers, share maps, expanders and plans of progressive training. Each plugin
 // is one Go file, plugins/<kind>/<name>/<name>.go, that both compiles as an
 // ordinary package (so go vet and the tests check it) and is interpreted at
 // run time by package workbench/core/script.
@@ -14,5 +14,5 @@ import "embed"
 
 // FS holds the shipped plugin sources, at the paths <kind>/<name>/<name>.go.
 //
-//go:embed samplers/*/*.go sharemaps/*/*.go expanders/*/*.go
+//go:embed samplers/*/*.go sharemaps/*/*.go expanders/*/*.go plans/*/*.go
 var FS embed.FS

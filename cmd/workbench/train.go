@@ -92,7 +92,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 // resumeConfig reads the settings of the run in dir from its config.json,
 // as the base of a resumed run.
 func resumeConfig(dir string) (train.Config, error) {
-	var c train.Config
+	c := train.Defaults() // settings the file predates keep their defaults
 	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -109,12 +109,17 @@ func resumeConfig(dir string) (train.Config, error) {
 
 // loadHooks loads the plugins a configuration names and sets
 // cfg.SourceHash from their sources. With stages but no plugins named, it
-// uses Apollo's: lvps, interpolate, interpolate; "none" names no plugin
+// uses Apollo's: lvps, interpolate, interpolate (with a plan plugin, only
+// the interpolate expander); "none" names no plugin
 // (e.g. --sampler none --share none --expander stack for stacking).
 func loadHooks(cfg *train.Config) (train.Hooks, error) {
 	var h train.Hooks
 	if len(cfg.Stages) > 1 {
-		cfg.Progressive("lvps", "interpolate", "interpolate")
+		if cfg.Plan != "" && cfg.Plan != "none" {
+			cfg.Progressive("", "", "interpolate") // the plan replaces sampler and share map
+		} else {
+			cfg.Progressive("lvps", "interpolate", "interpolate")
+		}
 	}
 	var errs []error
 	var sources []*script.Plugin
@@ -139,6 +144,14 @@ func loadHooks(cfg *train.Config) (train.Hooks, error) {
 		errs = append(errs, err)
 		if err == nil {
 			h.Expand = p.Expand
+			sources = append(sources, &p.Plugin)
+		}
+	}
+	if cfg.Plan != "" && cfg.Plan != "none" {
+		p, err := script.LoadPlan(cfg.Plan)
+		errs = append(errs, err)
+		if err == nil {
+			h.Plan = p.Plan
 			sources = append(sources, &p.Plugin)
 		}
 	}

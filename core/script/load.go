@@ -385,7 +385,7 @@ func (c *checker) checkPlugin() []exportedVar {
 				c.fn = d
 				continue
 			}
-			for _, k := range []Kind{KindSampler, KindShareMap, KindExpander} {
+			for _, k := range []Kind{KindSampler, KindShareMap, KindExpander, KindPlan} {
 				if k != c.kind && d.Name.Name == k.Func() {
 					others = append(others, fmt.Sprintf("%s, the function of %s plugin", k.Func(), article(k)))
 				}

@@ -28,7 +28,15 @@ type Expander struct {
 	fn grow.Expander
 }
 
+// Plan is a loaded plan plugin. Its methods may be called from several
+// goroutines; calls are serialised.
+type Plan struct {
+	Plugin
+	fn grow.PlanFunc
+}
+
 var (
+	planType    = reflect.TypeFor[func(grow.SampleState) []int]()
 	samplerType = reflect.TypeFor[func(grow.SampleState) int]()
 	mapType     = reflect.TypeFor[func(int, int) []int]()
 )
@@ -66,6 +74,34 @@ func (l *Loader) LoadExpander(ref string) (*Expander, error) {
 	}
 	p.fn = fn.Interface().(func(int, int) []int)
 	return p, nil
+}
+
+// LoadPlan loads the plan plugin that ref names, such as "raptr" or
+// "pld:gamma=0.01".
+func (l *Loader) LoadPlan(ref string) (*Plan, error) {
+	p := new(Plan)
+	fn, err := l.load(&p.Plugin, KindPlan, ref, planType)
+	if err != nil {
+		return nil, err
+	}
+	p.fn = fn.Interface().(func(grow.SampleState) []int)
+	return p, nil
+}
+
+// Plan calls the plugin's Plan and returns the executed plan of the next
+// micro-batch. It returns an error, naming the plugin's file, if the
+// plugin panics or returns a plan that is empty, longer than
+// s.Target or uses a block outside [0, s.Real).
+func (p *Plan) Plan(s grow.SampleState) (plan []int, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.trace.reset()
+	defer p.recoverCall(&err)
+	plan = p.fn(s)
+	if err := grow.CheckPlan(plan, s.Real, s.Target); err != nil {
+		return nil, fmt.Errorf("%s: %w", p.path, err)
+	}
+	return plan, nil
 }
 
 // Sample calls the plugin's Sample and returns the executed depth of the

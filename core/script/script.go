@@ -1,6 +1,6 @@
 // Package script loads plugins: Go source files, interpreted at run time,
 // that provide the contracts of package workbench/core/grow (a depth
-// sampler, a share map or an expander). Researchers change a plugin by
+// sampler, a share map, an expander or a plan). Researchers change a plugin by
 // editing its file and rerunning, without rebuilding workbench.
 //
 // A plugin is referenced as name or path, optionally followed by
@@ -36,6 +36,7 @@ const (
 	KindSampler  Kind = iota // func Sample(s grow.SampleState) int
 	KindShareMap             // func Share(real, depth int) []int
 	KindExpander             // func Expand(oldReal, newReal int) []int
+	KindPlan                 // func Plan(s grow.SampleState) []int
 )
 
 var kindInfo = [...]struct {
@@ -44,6 +45,7 @@ var kindInfo = [...]struct {
 	KindSampler:  {"sampler", "samplers", "Sample", "func Sample(s grow.SampleState) int"},
 	KindShareMap: {"share map", "sharemaps", "Share", "func Share(real, depth int) []int"},
 	KindExpander: {"expander", "expanders", "Expand", "func Expand(oldReal, newReal int) []int"},
+	KindPlan:     {"plan", "plans", "Plan", "func Plan(s grow.SampleState) []int"},
 }
 
 // String returns the kind's name, such as "share map".
@@ -106,6 +108,9 @@ func LoadShareMap(ref string) (*ShareMap, error) { return new(Loader).LoadShareM
 
 // LoadExpander loads an expander plugin with the zero Loader.
 func LoadExpander(ref string) (*Expander, error) { return new(Loader).LoadExpander(ref) }
+
+// LoadPlan loads a plan plugin with the zero Loader.
+func LoadPlan(ref string) (*Plan, error) { return new(Loader).LoadPlan(ref) }
 
 // Param is a parameter of a plugin: an exported package-level variable of
 // type float64, int, bool or string.

@@ -61,9 +61,10 @@ func (t *Trainer) SaveCheckpoint(path string, compress bool) error {
 }
 
 // DecodeCheckpoint returns the run configuration and trainer state stored
-// in c.
+// in c. Settings the checkpoint does not record (it predates them) keep
+// their defaults, which is how the run that wrote it behaved.
 func DecodeCheckpoint(c *ckpt.Checkpoint) (Config, State, error) {
-	var cfg Config
+	cfg := Defaults()
 	var st State
 	if err := json.Unmarshal(c.Config, &cfg); err != nil {
 		return cfg, st, fmt.Errorf("checkpoint configuration: %v", err)

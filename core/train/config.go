@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"workbench/core/model"
+	"workbench/core/optim"
 )
 
 // Config is every setting of a run. The JSON names are those of the
@@ -35,6 +36,13 @@ type Config struct {
 	LR          float64 `json:"lr"`
 	MinLR       float64 `json:"min_lr"`
 	Warmup      float64 `json:"warmup"` // fraction of training
+	// Schedule is the learning-rate schedule after warmup: "cosine" (or
+	// empty) decays to MinLR over the rest of training; "wsd" holds LR
+	// and decays to MinLR over the last DecayFrac of training, linearly
+	// or, with DecayShape "cosine", along a half cosine.
+	Schedule   string  `json:"schedule"`
+	DecayFrac  float64 `json:"decay_frac"`
+	DecayShape string  `json:"decay_shape"`
 	WeightDecay float64 `json:"wd"`
 	Clip        float64 `json:"clip"` // global gradient-norm limit; 0 disables
 	Seed        uint64  `json:"seed"`
@@ -54,6 +62,10 @@ type Config struct {
 	Sampler  string `json:"sampler"`
 	ShareMap string `json:"share_map"`
 	Expander string `json:"expander"`
+	// Plan names the plan plugin, which chooses each micro-batch's
+	// executed blocks itself; the sampler and share map are then unused
+	// and must not be named.
+	Plan string `json:"plan"`
 	// OptState says what happens to AdamW state at an expansion: keep
 	// (moments stay with the slot, as the official Apollo code does), copy
 	// (moments follow the copied weights) or reset (all state cleared, as
@@ -84,6 +96,13 @@ type Config struct {
 	// Init names a Hugging Face GPT-2 safetensors file whose weights
 	// replace the initialisation (ignored when resuming).
 	Init string `json:"init"`
+	// GrowFrom names a trained shallower model of the same width (a run
+	// directory or a checkpoint file) whose weights start the run: its
+	// blocks are the real blocks before a first expansion, through the
+	// expander, to the first stage (ignored when resuming).
+	// GrowFromFlops counts the FLOPs that trained it toward the budget.
+	GrowFrom      string `json:"grow_from"`
+	GrowFromFlops bool   `json:"grow_from_flops"`
 	// SourceHash identifies the script and plugin sources that drive the
 	// run (a sha256 in hex, empty when there are none); a checkpoint
 	// records it, and resuming with other sources needs Force.
@@ -99,6 +118,7 @@ func Defaults() Config {
 		Steps: 600, LR: 1e-3, MinLR: 1e-4, Warmup: 0.025, WeightDecay: 0.01, Clip: 1,
 		Seed: 1, EvalEvery: 100, EvalBatches: 8, LogEvery: 1,
 		OptState: "keep", CkptMinutes: 10, CkptKeep: 3,
+		Schedule: "cosine", DecayFrac: 0.2, DecayShape: "linear",
 	}
 }
 
@@ -153,6 +173,23 @@ func (c *Config) Validate() error {
 	case c.CkptKeep < 0:
 		return fmt.Errorf("ckpt-keep must not be negative, got %d", c.CkptKeep)
 	}
+	switch c.Schedule {
+	case "", "cosine":
+	case "wsd":
+		if c.DecayFrac <= 0 || c.DecayFrac > 1-c.Warmup {
+			return fmt.Errorf("decay-frac must be in (0, 1-warmup] = (0, %g] with --schedule wsd, got %g", 1-c.Warmup, c.DecayFrac)
+		}
+	default:
+		return fmt.Errorf("schedule must be cosine or wsd, got %q", c.Schedule)
+	}
+	switch c.DecayShape {
+	case "", "linear", "cosine":
+	default:
+		return fmt.Errorf("decay-shape must be linear or cosine, got %q", c.DecayShape)
+	}
+	if named(c.Plan) && (named(c.Sampler) || named(c.ShareMap)) {
+		return fmt.Errorf("plan %s chooses the executed blocks itself: drop sampler %q and share %q (or set them to none)", c.Plan, c.Sampler, c.ShareMap)
+	}
 	switch c.OptState {
 	case "keep", "copy", "reset":
 	default:
@@ -181,6 +218,18 @@ func (c *Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// named reports whether a plugin reference names a plugin ("" and "none"
+// do not).
+func named(ref string) bool { return ref != "" && ref != "none" }
+
+// schedule returns the learning-rate schedule of c.
+func (c *Config) schedule() optim.Schedule {
+	return optim.Schedule{
+		Peak: c.LR, Min: c.MinLR, Warmup: c.Warmup,
+		WSD: c.Schedule == "wsd", Decay: c.DecayFrac, CosineDecay: c.DecayShape == "cosine",
+	}
 }
 
 func ints(s []int) string {

@@ -78,3 +78,14 @@ func isIdentity(p []int) bool {
 	}
 	return true
 }
+
+// identityPlans reports whether every plan runs the real blocks 0, 1, ...,
+// real-1 once each in order.
+func identityPlans(plans [][]int, real int) bool {
+	for _, p := range plans {
+		if len(p) != real || !isIdentity(p) {
+			return false
+		}
+	}
+	return true
+}

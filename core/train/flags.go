@@ -28,6 +28,9 @@ func BindFlags(fs *flag.FlagSet, c *Config) {
 	fs.Float64Var(&c.LR, "lr", c.LR, "peak learning rate")
 	fs.Float64Var(&c.MinLR, "min-lr", c.MinLR, "learning rate at the end of the cosine decay")
 	fs.Float64Var(&c.Warmup, "warmup", c.Warmup, "linear warmup, as a fraction of training")
+	fs.StringVar(&c.Schedule, "schedule", c.Schedule, "learning-rate schedule after warmup: cosine, or wsd (constant, then a decay over the last --decay-frac)")
+	fs.Float64Var(&c.DecayFrac, "decay-frac", c.DecayFrac, "wsd: fraction of training over which the learning rate decays to --min-lr")
+	fs.StringVar(&c.DecayShape, "decay-shape", c.DecayShape, "wsd: shape of the decay, linear or cosine")
 	fs.Float64Var(&c.WeightDecay, "wd", c.WeightDecay, "AdamW weight decay on matrices and embeddings")
 	fs.Float64Var(&c.Clip, "clip", c.Clip, "global gradient-norm clipping (0: off)")
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of initialisation, batches and depth sampling")
@@ -40,6 +43,7 @@ func BindFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.Sampler, "sampler", c.Sampler, "depth sampler plugin (e.g. lvps, uniform, lvpsk:k=10; none: the real depth)")
 	fs.StringVar(&c.ShareMap, "share", c.ShareMap, "share-map plugin (e.g. interpolate, stack; none)")
 	fs.StringVar(&c.Expander, "expander", c.Expander, "expander plugin (e.g. interpolate, stack)")
+	fs.StringVar(&c.Plan, "plan", c.Plan, "plan plugin choosing each micro-batch's blocks (e.g. raptr, pld, layerdrop:rate=0.1); replaces --sampler and --share")
 	fs.StringVar(&c.OptState, "opt-state", c.OptState, "optimizer state at expansion: keep, copy or reset")
 	fs.StringVar(&c.EvalDepth, "eval-depth", c.EvalDepth, "depth of val_loss: full or native (default full with a share map)")
 	fs.BoolVar(&c.Freeze, "freeze", c.Freeze, "train only the newest blocks until the last stage (MSLT)")
@@ -49,6 +53,8 @@ func BindFlags(fs *flag.FlagSet, c *Config) {
 	fs.BoolVar(&c.CkptCompress, "compress", c.CkptCompress, "write checkpoints zstd-compressed (.safetensors.zst)")
 	fs.StringVar(&c.Resume, "resume", c.Resume, "continue the run in DIR from its newest valid checkpoint, with its settings (flags given override them)")
 	fs.BoolVar(&c.Force, "force", c.Force, "resume even if sources, data or training settings differ from the checkpoint's")
+	fs.StringVar(&c.GrowFrom, "grow-from", c.GrowFrom, "start from a trained shallower model of the same width (run directory or checkpoint), grown by --expander to the first stage")
+	fs.BoolVar(&c.GrowFromFlops, "grow-from-flops", c.GrowFromFlops, "count the FLOPs that trained the --grow-from model toward the budget")
 	fs.StringVar(&c.Init, "init", c.Init, "initial weights: a Hugging Face GPT-2 safetensors file (with or without the transformer. prefix)")
 }
 

@@ -349,6 +349,13 @@ func (r *Run) LogStep(res StepResult, val float64) error {
 	if !math.IsNaN(val) {
 		line["val_loss"] = val
 	}
+	if plans := res.Plans; !identityPlans(plans, r.Real) {
+		if len(plans) == 1 {
+			line["plan"] = plans[0]
+		} else {
+			line["plan"] = plans
+		}
+	}
 	return appendJSONLine(r.metrics, line)
 }
 

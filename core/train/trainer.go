@@ -2,7 +2,9 @@ package train
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"workbench/core/data"
@@ -29,6 +31,12 @@ type Hooks struct {
 	// Expand gives the source slot of each new slot at a stage boundary.
 	// Required when there is more than one stage.
 	Expand func(oldReal, newReal int) ([]int, error)
+	// Plan, when set, chooses the executed plan of each micro-batch
+	// directly (blocks in [0, Real), at most Target of them), and Sample
+	// and Share are not used for training. It must be deterministic in
+	// its state and the state's generator: the trainer calls it twice
+	// from the same state and requires the same answer.
+	Plan func(s grow.SampleState) ([]int, error)
 }
 
 // Trainer owns a model, its optimizer, the data and the run's state.
@@ -57,6 +65,8 @@ type Trainer struct {
 	plans          map[[2]int][]int
 	normScratch    []float64
 	sampled        []int
+	microPlans     [][]int // plan of each micro-batch of the current step
+	planBuf        [][]int // storage of plan plugins' answers, one per micro-batch
 }
 
 // StepResult reports one optimizer step.
@@ -66,6 +76,7 @@ type StepResult struct {
 	LR           float64
 	GradNorm     float64 // before clipping
 	SampledDepth []int   // executed depth of each micro-batch; reused by the next step
+	Plans        [][]int // executed plan of each micro-batch; reused by the next step
 	Flops        float64 // FLOPs of this step
 	Seconds      float64
 }
@@ -97,9 +108,14 @@ func New(cfg Config, hooks Hooks) (*Trainer, error) {
 		depthRNG: rand.NewPCG(cfg.Seed, 0x6465707468),
 		inputs:   make([]int32, cfg.Batch*cfg.Seq),
 		target:   make([]int32, cfg.Batch*cfg.Seq),
-		schedule: optim.Schedule{Peak: cfg.LR, Min: cfg.MinLR, Warmup: cfg.Warmup},
+		schedule: cfg.schedule(),
 		plans:    map[[2]int][]int{},
 		sampled:  make([]int, cfg.Accum),
+	}
+	t.microPlans = make([][]int, cfg.Accum)
+	t.planBuf = make([][]int, cfg.Accum)
+	for i := range t.planBuf {
+		t.planBuf[i] = make([]int, 0, cfg.Layers)
 	}
 	t.depthRand = rand.New(t.depthRNG)
 	t.valX, t.valY = data.Windows(ds.Val, cfg.EvalBatches*cfg.Batch, cfg.Seq)
@@ -175,6 +191,14 @@ func (t *Trainer) Plan(depth int) ([]int, error) {
 	return plan, nil
 }
 
+// sampleState returns what the plugins see before micro-batch micro.
+func (t *Trainer) sampleState(micro int) grow.SampleState {
+	return grow.SampleState{
+		Step: t.Step, Micro: micro, Stage: t.Stage, Progress: math.Min(1, t.Progress()),
+		Real: t.Real, Target: t.Config.Layers, Rand: t.depthRand,
+	}
+}
+
 // sampleDepth asks the sampler for the depth of micro-batch micro.
 func (t *Trainer) sampleDepth(micro int) (int, error) {
 	l := t.Config.Layers
@@ -184,9 +208,7 @@ func (t *Trainer) sampleDepth(micro int) (int, error) {
 	if t.Hooks.Sample == nil {
 		return t.Real, nil
 	}
-	d, err := t.Hooks.Sample(grow.SampleState{
-		Step: t.Step, Micro: micro, Stage: t.Stage, Real: t.Real, Target: l, Rand: t.depthRand,
-	})
+	d, err := t.Hooks.Sample(t.sampleState(micro))
 	if err != nil {
 		return 0, err
 	}
@@ -196,21 +218,59 @@ func (t *Trainer) sampleDepth(micro int) (int, error) {
 	return d, nil
 }
 
-// TrainStep runs one optimizer step: Accum micro-batches, each at a depth
-// from the sampler, then gradient clipping and AdamW on the touched groups.
+// MicroPlan returns the executed plan of micro-batch micro of the next
+// step, whichever kind of plugin makes it: the plan plugin, or the
+// sampler's depth through the share map. The plan stays valid until the
+// same micro-batch of the next step is planned.
+func (t *Trainer) MicroPlan(micro int) ([]int, error) {
+	if t.Hooks.Plan == nil {
+		d, err := t.sampleDepth(micro)
+		if err != nil {
+			return nil, err
+		}
+		return t.Plan(d)
+	}
+	// Call the plugin twice from the same generator state: a plan that is
+	// not a function of its state would make runs irreproducible.
+	before := *t.depthRNG
+	p, err := t.Hooks.Plan(t.sampleState(micro))
+	if err != nil {
+		return nil, err
+	}
+	if err := grow.CheckPlan(p, t.Real, t.Config.Layers); err != nil {
+		return nil, fmt.Errorf("plan plugin %s: %w", t.Config.Plan, err)
+	}
+	buf := append(t.planBuf[micro][:0], p...)
+	after := *t.depthRNG
+	*t.depthRNG = before
+	again, err := t.Hooks.Plan(t.sampleState(micro))
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Equal(again, buf) || *t.depthRNG != after {
+		return nil, fmt.Errorf("plan plugin %s is not deterministic: it returned %v, then %v for the same state and seed (use only s.Rand for randomness and keep no state between calls)", t.Config.Plan, buf, again)
+	}
+	t.planBuf[micro] = buf
+	return buf, nil
+}
+
+// TrainStep runs one optimizer step: Accum micro-batches, each running the
+// plan MicroPlan chooses, then gradient clipping and AdamW on the touched
+// groups.
 // It does not expand; see Expand and DueExpansion.
 func (t *Trainer) TrainStep() (StepResult, error) {
 	start := time.Now()
 	c := &t.Config
-	res := StepResult{Step: t.Step + 1, SampledDepth: t.sampled}
+	res := StepResult{Step: t.Step + 1, SampledDepth: t.sampled, Plans: t.microPlans}
 	var stepFlops float64
 	for micro := 0; micro < c.Accum; micro++ {
-		d, err := t.sampleDepth(micro)
+		plan, err := t.MicroPlan(micro)
 		if err != nil {
 			return res, err
 		}
-		t.sampled[micro] = d
-		stepFlops += flops.Train(c.Batch, c.Seq, d, c.Dim, data.VocabBytes)
+		t.microPlans[micro] = plan
+		t.sampled[micro] = len(plan)
+		stepFlops += flops.Train(c.Batch, c.Seq, len(plan), c.Dim, data.VocabBytes)
 	}
 	// The schedule uses the progress reached at the end of this step.
 	var progress float64
@@ -222,12 +282,8 @@ func (t *Trainer) TrainStep() (StepResult, error) {
 	res.LR = t.schedule.LR(progress)
 	var lossSum float64
 	for micro := 0; micro < c.Accum; micro++ {
-		plan, err := t.Plan(t.sampled[micro])
-		if err != nil {
-			return res, err
-		}
 		t.batcher.Next(t.inputs, t.target)
-		loss, err := t.Model.Forward(plan, t.inputs, t.target, c.Batch, c.Seq)
+		loss, err := t.Model.Forward(t.microPlans[micro], t.inputs, t.target, c.Batch, c.Seq)
 		if err != nil {
 			return res, err
 		}

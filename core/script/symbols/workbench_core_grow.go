@@ -12,9 +12,11 @@ func init() {
 		// function, constant and variable definitions
 		"CheckDepth": reflect.ValueOf(grow.CheckDepth),
 		"CheckMap":   reflect.ValueOf(grow.CheckMap),
+		"CheckPlan":  reflect.ValueOf(grow.CheckPlan),
 
 		// type definitions
 		"Expander":    reflect.ValueOf((*grow.Expander)(nil)),
+		"PlanFunc":    reflect.ValueOf((*grow.PlanFunc)(nil)),
 		"SampleState": reflect.ValueOf((*grow.SampleState)(nil)),
 		"Sampler":     reflect.ValueOf((*grow.Sampler)(nil)),
 		"ShareMap":    reflect.ValueOf((*grow.ShareMap)(nil)),

@@ -56,6 +56,13 @@ func loadHooks(s *env.Session, cfg *train.Config) (train.Hooks, error) {
 			h.Expand = p.Expand
 		}
 	}
+	if named(&cfg.Plan) {
+		p, err := l.LoadPlan(cfg.Plan)
+		errs = append(errs, err)
+		if err == nil {
+			h.Plan = p.Plan
+		}
+	}
 	return h, errors.Join(errs...)
 }
 

@@ -1,0 +1,211 @@
+package train
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"workbench/core/grow"
+	"workbench/plugins/plans/layerdrop"
+)
+
+// planHooks runs a native plan plugin as the trainer's plan hook.
+func planHooks(f grow.PlanFunc) Hooks {
+	return Hooks{Plan: func(s grow.SampleState) ([]int, error) { return f(s), nil }}
+}
+
+// TestPlanPluginDrivesSteps trains with a plan plugin under a FLOPs budget
+// and checks what reaches the logs: the depth and the plan of each step,
+// FLOPs by the formula at the plan's length, and the progress the plugin
+// saw.
+func TestPlanPluginDrivesSteps(t *testing.T) {
+	c := smallConfig(t, shakespeare)
+	c.Layers, c.Steps, c.Accum = 4, 100, 2
+	c.FlopsBudget = 20 * 2 * (6*64*(4*12*1024+32*256) + 12*4*4*256*32) * 0.5
+	c.Plan, c.Method = "layerdrop", "layerdrop"
+	c.Out = filepath.Join(t.TempDir(), "run")
+	var seen []grow.SampleState
+	h := Hooks{Plan: func(s grow.SampleState) ([]int, error) {
+		seen = append(seen, s)
+		return layerdrop.Plan(s), nil
+	}}
+	tr, err := New(c, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Start(tr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	for i, s := range seen {
+		if s.Progress < 0 || s.Progress >= 1 || (i > 0 && s.Progress < seen[i-1].Progress) {
+			t.Fatalf("call %d: progress %g after %g", i, s.Progress, seen[max(i-1, 0)].Progress)
+		}
+		if s.Real != 4 || s.Target != 4 {
+			t.Fatalf("call %d: real %d, target %d", i, s.Real, s.Target)
+		}
+	}
+	f, err := os.Open(filepath.Join(c.Out, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	var prevFlops float64
+	skipped := false
+	for sc.Scan() {
+		var m struct {
+			Step    int     `json:"step"`
+			Flops   float64 `json:"flops"`
+			Sampled []int   `json:"sampled_depth"`
+			Plan    [][]int `json:"plan"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatal(err)
+		}
+		want := 0.0
+		for i, d := range m.Sampled {
+			want += 6*64*(float64(d)*12*1024+32*256) + 12*float64(d)*4*256*32
+			if m.Plan != nil && len(m.Plan[i]) != d {
+				t.Fatalf("step %d: plan %v with depths %v", m.Step, m.Plan, m.Sampled)
+			}
+			if d < 4 && m.Plan == nil {
+				t.Fatalf("step %d: depth %d without its plan", m.Step, d)
+			}
+			skipped = skipped || d < 4
+		}
+		if got := m.Flops - prevFlops; got < want*(1-1e-9) || got > want*(1+1e-9) {
+			t.Fatalf("step %d: %g FLOPs, want %g for depths %v", m.Step, got, want, m.Sampled)
+		}
+		prevFlops = m.Flops
+	}
+	if !skipped {
+		t.Fatal("layerdrop never skipped a layer")
+	}
+	if tr.Flops < c.FlopsBudget || tr.Step >= c.Steps {
+		t.Fatalf("stopped at step %d with %g FLOPs, budget %g", tr.Step, tr.Flops, c.FlopsBudget)
+	}
+}
+
+// TestPlanPluginRestoreExact interrupts a run with a plan plugin, restores
+// its state into a new trainer and requires the same losses and plans.
+func TestPlanPluginRestoreExact(t *testing.T) {
+	c := smallConfig(t, shakespeare)
+	c.Layers, c.Steps, c.Plan = 4, 10, "layerdrop"
+	h := planHooks(layerdrop.Plan)
+	full, _ := New(c, h)
+	var losses []float64
+	var plans [][]int
+	for !full.Done() {
+		r, err := full.TrainStep()
+		if err != nil {
+			t.Fatal(err)
+		}
+		losses = append(losses, r.Loss)
+		plans = append(plans, slices.Clone(r.Plans[0]))
+	}
+	a, _ := New(c, h)
+	for a.Step < 4 {
+		a.TrainStep()
+	}
+	s, err := a.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := New(c, h)
+	copy(b.Model.Params.Data, a.Model.Params.Data)
+	copy(b.Opt.M, a.Opt.M)
+	copy(b.Opt.V, a.Opt.V)
+	copy(b.Opt.Steps, a.Opt.Steps)
+	if err := b.Restore(s); err != nil {
+		t.Fatal(err)
+	}
+	for i := 4; !b.Done(); i++ {
+		r, err := b.TrainStep()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Loss != losses[i] || !slices.Equal(r.Plans[0], plans[i]) {
+			t.Fatalf("step %d after restore: loss %v plan %v, uninterrupted %v %v", i+1, r.Loss, r.Plans[0], losses[i], plans[i])
+		}
+	}
+}
+
+// TestBadPlans checks that each kind of unusable plan stops the run with
+// one error naming the plugin, the step and the value.
+func TestBadPlans(t *testing.T) {
+	calls := 0
+	tests := []struct {
+		name string
+		plan grow.PlanFunc
+		want string
+	}{
+		{"empty", func(grow.SampleState) []int { return []int{} }, "plan [] is empty"},
+		{"out of range", func(grow.SampleState) []int { return []int{0, 4} }, "position 1 uses block 4 outside [0, 4)"},
+		{"too long", func(grow.SampleState) []int { return []int{0, 1, 2, 3, 3} }, "has 5 blocks, more than the 4"},
+		{"stateful", func(grow.SampleState) []int { calls++; return []int{calls % 4} }, "not deterministic: it returned [1], then [2]"},
+		{"draws from s.Rand", func(s grow.SampleState) []int {
+			if s.Micro == 0 {
+				s.Rand.IntN(2)
+			}
+			return []int{0}
+		}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := smallConfig(t, shakespeare)
+			c.Layers, c.Steps, c.Plan = 4, 3, "bad:k=1"
+			c.Out = filepath.Join(t.TempDir(), "run")
+			tr, err := New(c, planHooks(tt.plan))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := Start(tr, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			err = r.Run(context.Background())
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("a plan drawing from s.Rand failed: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("no error")
+			}
+			msg := err.Error()
+			for _, w := range []string{"step 1:", "bad:k=1", tt.want} {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q does not contain %q", msg, w)
+				}
+			}
+			if strings.Contains(msg, "\n") {
+				t.Errorf("error %q is not one line", msg)
+			}
+		})
+	}
+}
+
+// TestPlanExcludesSamplerAndShare checks that naming both is an error.
+func TestPlanExcludesSamplerAndShare(t *testing.T) {
+	c := Defaults()
+	c.Plan, c.Sampler = "raptr", "lvps"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "drop sampler") {
+		t.Fatalf("got %v", err)
+	}
+	c.Sampler, c.ShareMap = "none", "none"
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
