@@ -127,3 +127,38 @@ func TestAdamWGroupPolicies(t *testing.T) {
 		t.Fatal("Reset left state behind")
 	}
 }
+
+// TestWSDEdges checks warmup-stable-decay at the edges of its phases: the
+// end of warmup, the start of the decay and the end of training, for both
+// decay shapes.
+func TestWSDEdges(t *testing.T) {
+	const peak, lo = 1e-3, 1e-4
+	for _, cos := range []bool{false, true} {
+		s := Schedule{Peak: peak, Min: lo, Warmup: 0.1, WSD: true, Decay: 0.2, CosineDecay: cos}
+		mid := (peak + lo) / 2 // half-way through the decay, either shape
+		for _, tc := range []struct{ p, want float64 }{
+			{0, 0}, {0.05, peak / 2}, {0.1, peak}, {0.5, peak}, {0.8, peak}, {0.9, mid}, {1, lo}, {1.5, lo},
+		} {
+			if got := s.LR(tc.p); math.Abs(got-tc.want) > 1e-15 {
+				t.Errorf("cosine decay %v: LR(%g) = %g, want %g", cos, tc.p, got, tc.want)
+			}
+		}
+		// Linear: a quarter into the decay is a quarter of the way down;
+		// cosine: (1+cos(pi/4))/2 of the way up from the minimum.
+		want := peak + (lo-peak)*0.25
+		if cos {
+			want = lo + (peak-lo)*0.5*(1+math.Cos(math.Pi/4))
+		}
+		if got := s.LR(0.85); math.Abs(got-want) > 1e-15 {
+			t.Errorf("cosine decay %v: LR(0.85) = %g, want %g", cos, got, want)
+		}
+	}
+	// The decay may take all of training after warmup.
+	s := Schedule{Peak: 1, Min: 0, Warmup: 0.25, WSD: true, Decay: 0.75}
+	if got := s.LR(0.25); got != 1 {
+		t.Errorf("LR at the end of warmup = %g, want 1", got)
+	}
+	if got := s.LR(0.625); math.Abs(got-0.5) > 1e-15 {
+		t.Errorf("LR half-way = %g, want 0.5", got)
+	}
+}

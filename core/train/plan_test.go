@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -207,5 +208,41 @@ func TestPlanExcludesSamplerAndShare(t *testing.T) {
 	c.Sampler, c.ShareMap = "none", "none"
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWSDByStepsAndBudget checks the learning rate of a WSD run at its
+// phase edges, with the schedule driven by steps and by a FLOPs budget.
+func TestWSDByStepsAndBudget(t *testing.T) {
+	for _, budget := range []bool{false, true} {
+		c := smallConfig(t, shakespeare)
+		c.Steps, c.Warmup, c.Schedule, c.DecayFrac = 20, 0.1, "wsd", 0.25
+		if budget {
+			// A full-depth step costs the same every time, so the
+			// budget of 20 steps ends after step 20 as well.
+			c.FlopsBudget = 20 * (6*64*(2*12*1024+32*256) + 12*2*4*256*32)
+			c.Steps = 1000
+		}
+		tr, err := New(c, Hooks{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lrs := map[int]float64{}
+		for !tr.Done() {
+			r, err := tr.TrainStep()
+			if err != nil {
+				t.Fatal(err)
+			}
+			lrs[r.Step] = r.LR
+		}
+		want := map[int]float64{1: c.LR / 2, 2: c.LR, 15: c.LR, 16: c.LR + (c.MinLR-c.LR)*0.2, 20: c.MinLR}
+		for step, w := range want {
+			if math.Abs(lrs[step]-w) > 1e-12 {
+				t.Errorf("budget %v: step %d lr %g, want %g", budget, step, lrs[step], w)
+			}
+		}
+		if len(lrs) != 20 {
+			t.Errorf("budget %v: %d steps, want 20", budget, len(lrs))
+		}
 	}
 }

@@ -11,8 +11,8 @@ var Rate = 0.2
 
 // Plan returns the layers kept for the next micro-batch.
 func Plan(s grow.SampleState) []int {
-	if Rate < 0 || Rate >= 1 {
-		panic("layerdrop: rate must be in [0, 1)")
+	if Rate < 0 || Rate >= 1 || s.Real < 1 {
+		panic("layerdrop: rate must be in [0, 1) and there must be real layers")
 	}
 	for {
 		plan := make([]int, 0, s.Real)

@@ -39,6 +39,9 @@ func Plan(s grow.SampleState) []int {
 		panic("pld: want thetamin in [0, 1] and gamma >= 0")
 	}
 	n := s.Real
+	if n < 1 {
+		panic("pld: no real layers")
+	}
 	theta := Theta(s)
 	for {
 		plan := make([]int, 0, n)
