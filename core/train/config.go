@@ -40,9 +40,9 @@ type Config struct {
 	// empty) decays to MinLR over the rest of training; "wsd" holds LR
 	// and decays to MinLR over the last DecayFrac of training, linearly
 	// or, with DecayShape "cosine", along a half cosine.
-	Schedule   string  `json:"schedule"`
-	DecayFrac  float64 `json:"decay_frac"`
-	DecayShape string  `json:"decay_shape"`
+	Schedule    string  `json:"schedule"`
+	DecayFrac   float64 `json:"decay_frac"`
+	DecayShape  string  `json:"decay_shape"`
 	WeightDecay float64 `json:"wd"`
 	Clip        float64 `json:"clip"` // global gradient-norm limit; 0 disables
 	Seed        uint64  `json:"seed"`
