@@ -53,6 +53,11 @@ type Run struct {
 	Seed   int     // "seed" of config.json
 	Points []Point // metrics.jsonl in step order
 	Events []Event // events.jsonl, empty when the file is absent
+	// GrowFrom is the trained model the run started from ("grow_from" of
+	// config.json, empty if none); GrowFromFlops says whether the FLOPs
+	// that trained it are counted in the run's.
+	GrowFrom      string
+	GrowFromFlops bool
 	// Warnings lists problems that Load tolerated, such as a truncated
 	// last line of metrics.jsonl; each names the file and line.
 	Warnings []string
@@ -111,6 +116,9 @@ func (r *Run) loadConfig(path string) error {
 		Name   *string `json:"name"`
 		Method *string `json:"method"`
 		Seed   *int    `json:"seed"`
+
+		GrowFrom      string `json:"grow_from"`
+		GrowFromFlops bool   `json:"grow_from_flops"`
 	}
 	if err := strictDecode(data, &c); err != nil {
 		return fmt.Errorf("%s:%d: %s", path, lineOf(data, err), describe(err))
@@ -122,6 +130,7 @@ func (r *Run) loadConfig(path string) error {
 		return fmt.Errorf("%s: missing \"seed\" (want an integer)", path)
 	}
 	r.Method, r.Seed = *c.Method, *c.Seed
+	r.GrowFrom, r.GrowFromFlops = c.GrowFrom, c.GrowFromFlops
 	if c.Name != nil && *c.Name != "" {
 		r.Name = *c.Name
 	} else {

@@ -134,6 +134,15 @@ func (c *Comparison) intro() []string {
 	} else {
 		lines = append(lines, "No reference run: savings are not computed.")
 	}
+	for _, rr := range c.Runs {
+		if r := rr.Run; r.GrowFrom != "" {
+			counted := "are not counted"
+			if r.GrowFromFlops {
+				counted = "are counted"
+			}
+			lines = append(lines, fmt.Sprintf("Run %s grew from the trained model %s; the FLOPs that trained it %s in its FLOPs.", r.Name, r.GrowFrom, counted))
+		}
+	}
 	return lines
 }
 

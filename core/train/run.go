@@ -77,6 +77,11 @@ func Start(t *Trainer, progress io.Writer) (*Run, error) {
 			return nil, err
 		}
 	}
+	if t.Config.GrowFrom != "" {
+		if _, err := t.GrowFrom(t.Config.GrowFrom); err != nil {
+			return nil, err
+		}
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating run directory: %v", err)
 	}
@@ -86,6 +91,12 @@ func Start(t *Trainer, progress io.Writer) (*Run, error) {
 	}
 	if err := r.openLogs(-1); err != nil {
 		return nil, err
+	}
+	if first := t.Config.stages()[0]; t.Real < first { // grown from a smaller model
+		if err := r.ExpandLogged(first); err != nil {
+			r.Close()
+			return nil, err
+		}
 	}
 	return r, nil
 }
