@@ -130,7 +130,7 @@ func flopsAt(cfg TrainConfig, depth int) float64 {
 // of cfg.Steps steps: FlopsBudget becomes Steps × FlopsPerStep(cfg), unless
 // a budget is already set, and Steps becomes an upper bound that the budget
 // reaches first (the steps the budget buys at the depth of the first
-// stage). A progressive run then takes more, cheaper steps than the
+// stage, or at depth 1 with a plan plugin). A progressive run then takes more, cheaper steps than the
 // baseline, and the schedule and stage boundaries follow the budget.
 func SameBudget(cfg TrainConfig) TrainConfig {
 	if cfg.FlopsBudget <= 0 {
@@ -139,6 +139,9 @@ func SameBudget(cfg TrainConfig) TrainConfig {
 	first := cfg.Layers
 	if len(cfg.Stages) > 0 && cfg.Stages[0] >= 1 {
 		first = cfg.Stages[0]
+	}
+	if cfg.Plan != "" && cfg.Plan != "none" {
+		first = 1 // a plan may run a single block
 	}
 	if f := flopsAt(cfg, first); f > 0 {
 		if n := math.Ceil(cfg.FlopsBudget/f) + 1; n > float64(cfg.Steps) && n < math.MaxInt32 {
