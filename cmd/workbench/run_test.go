@@ -48,6 +48,12 @@ func TestRunShippedScripts(t *testing.T) {
 		"nosample.go":     {"nosample"},
 		"apollo_stack.go": {"apollo_stack"},
 		"main.go":         {"baseline", "apollo"},
+		"raptr.go":        {"raptr"},
+		"pld.go":          {"pld"},
+		"gstack.go":       {"gstack"},
+		"midas.go":        {"midas"},
+		"onelayer.go":     {"onelayer"},
+		"grow_from.go":    {"baseline", "small", "grown"},
 	}
 	scripts, err := filepath.Glob("../../scripts/*.go")
 	if err != nil || len(scripts) == 0 {
