@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"workbench/core/model"
 )
 
 // trainRun trains c to the end in its run directory.
@@ -129,5 +131,48 @@ func TestGrowFromRejectsOtherShapes(t *testing.T) {
 				t.Errorf("the failed run made its directory")
 			}
 		})
+	}
+}
+
+// TestStageJumpToTarget grows from one stage straight to the target depth
+// (1 → 4 as G_stack's 6 → 24), copying the small model into every slot.
+func TestStageJumpToTarget(t *testing.T) {
+	c := smallConfig(t, shakespeare)
+	c.Layers, c.Stages, c.StageEnds, c.Steps = 4, []int{1, 4}, []float64{0.5}, 6
+	h := Hooks{Expand: func(o, n int) ([]int, error) {
+		src := make([]int, n)
+		for i := range src {
+			src[i] = i % o
+		}
+		return src, nil
+	}}
+	tr, err := New(c, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for !tr.Done() {
+		if n := tr.DueExpansion(); n > 0 {
+			if n != 4 || tr.Step != 3 {
+				t.Fatalf("expansion to %d at step %d, want 4 at step 3", n, tr.Step)
+			}
+			if _, err := tr.Expand(n); err != nil {
+				t.Fatal(err)
+			}
+			l := tr.Model.Layout
+			for i := 1; i < 4; i++ {
+				a, b := l.GroupData(tr.Model.Params.Data, model.BlockGroup(0)), l.GroupData(tr.Model.Params.Data, model.BlockGroup(i))
+				for k := range a {
+					if a[k] != b[k] {
+						t.Fatalf("block %d differs from block 0 after the jump", i)
+					}
+				}
+			}
+		}
+		if _, err := tr.TrainStep(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if tr.Real != 4 || tr.Stage != 1 {
+		t.Fatalf("ended with %d real layers in stage %d", tr.Real, tr.Stage)
 	}
 }
