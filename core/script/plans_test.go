@@ -260,3 +260,31 @@ func TestPlanErrorsNameThePlugin(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// BenchmarkPlan measures one call of each shipped plan configuration,
+// interpreted (through Plan.Plan, with validation) and native, on a
+// 12-layer model half-way through training.
+func BenchmarkPlan(b *testing.B) {
+	for _, c := range planCases {
+		p, err := LoadPlan(c.ref)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s := grow.SampleState{Step: 300, Progress: 0.5, Real: 12, Target: 12, Rand: rand.New(rand.NewPCG(1, 2))}
+		b.Run("interpreted/"+c.ref, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := p.Plan(s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("native/"+c.ref, func(b *testing.B) {
+			if c.set != nil {
+				defer c.set()()
+			}
+			for i := 0; i < b.N; i++ {
+				c.native(s)
+			}
+		})
+	}
+}

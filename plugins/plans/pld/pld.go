@@ -42,11 +42,12 @@ func Plan(s grow.SampleState) []int {
 	if n < 1 {
 		panic("pld: no real layers")
 	}
-	theta := Theta(s)
+	// Layer i (from 0) is dropped with probability (i+1)·step.
+	step := (1 - Theta(s)) / float64(n)
+	plan := make([]int, 0, n)
 	for {
-		plan := make([]int, 0, n)
 		for i := 0; i < n; i++ {
-			if s.Rand.Float64() < Keep(i, n, theta) {
+			if s.Rand.Float64() >= float64(i+1)*step {
 				plan = append(plan, i)
 			}
 		}
@@ -65,8 +66,3 @@ func Theta(s grow.SampleState) float64 {
 	return float64((1-ThetaMin)*math.Exp(-Gamma*t)) + ThetaMin
 }
 
-// Keep returns the keep probability of layer i (from 0) of n at global
-// keep probability theta.
-func Keep(i, n int, theta float64) float64 {
-	return 1 - float64(float64(i+1)/float64(n)*(1-theta))
-}

@@ -34,19 +34,7 @@ func Plan(s grow.SampleState) []int {
 	if n == 1 {
 		return []int{0}
 	}
-	lengths := parseInts(Lengths)
-	if len(lengths) == 0 {
-		lengths = []int{roundLen(n, 1, 2), roundLen(n, 2, 3), roundLen(n, 5, 6), n}
-	}
-	ends := parseFloats(Ends)
-	if len(ends) == 0 {
-		for i := 1; i < len(lengths); i++ {
-			ends = append(ends, float64(i)/float64(len(lengths)))
-		}
-	}
-	if len(ends) != len(lengths)-1 {
-		panic("raptr: ends has " + strconv.Itoa(len(ends)) + " values, want " + strconv.Itoa(len(lengths)-1) + " (one per boundary of lengths " + Lengths + ")")
-	}
+	lengths, ends := schedule(n)
 	stage := 0
 	for stage < len(ends) && s.Progress >= ends[stage] {
 		stage++
@@ -71,6 +59,38 @@ func Plan(s grow.SampleState) []int {
 		}
 	}
 	return append(plan, n-1)
+}
+
+// parsed caches the schedule of the last parameters and depth seen, so
+// that the strings are not parsed at every call.
+var parsed struct {
+	lengths, ends string
+	n             int
+	ls            []int
+	es            []float64
+}
+
+// schedule returns the path length of each stage and the stage ends for n
+// real layers.
+func schedule(n int) ([]int, []float64) {
+	if parsed.ls != nil && parsed.lengths == Lengths && parsed.ends == Ends && parsed.n == n {
+		return parsed.ls, parsed.es
+	}
+	lengths := parseInts(Lengths)
+	if len(lengths) == 0 {
+		lengths = []int{roundLen(n, 1, 2), roundLen(n, 2, 3), roundLen(n, 5, 6), n}
+	}
+	ends := parseFloats(Ends)
+	if len(ends) == 0 {
+		for i := 1; i < len(lengths); i++ {
+			ends = append(ends, float64(i)/float64(len(lengths)))
+		}
+	}
+	if len(ends) != len(lengths)-1 {
+		panic("raptr: ends has " + strconv.Itoa(len(ends)) + " values, want " + strconv.Itoa(len(lengths)-1) + " (one per boundary of lengths " + Lengths + ")")
+	}
+	parsed.lengths, parsed.ends, parsed.n, parsed.ls, parsed.es = Lengths, Ends, n, lengths, ends
+	return lengths, ends
 }
 
 // roundLen returns n·num/den rounded to the nearest integer, at least 2.
