@@ -176,3 +176,32 @@ func TestStageJumpToTarget(t *testing.T) {
 		t.Fatalf("ended with %d real layers in stage %d", tr.Real, tr.Stage)
 	}
 }
+
+// TestGrowFromCheckpoint grows from a checkpoint file of the small run and
+// gets the same weights as from its run directory.
+func TestGrowFromCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	small := smallConfig(t, shakespeare)
+	small.Steps, small.Out = 3, filepath.Join(dir, "small")
+	sr := trainRun(t, small, Hooks{})
+	big := small
+	big.Layers, big.Out = 4, ""
+	var params [][]float32
+	for _, from := range []string{small.Out, sr.LastCheckpoint} {
+		big.GrowFrom = from
+		tr, err := New(big, apolloHooks())
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := tr.GrowFrom(from)
+		if err != nil || n != 2 {
+			t.Fatalf("%s: %d layers, %v", from, n, err)
+		}
+		params = append(params, tr.Model.Params.Data)
+	}
+	for i := range params[0] {
+		if params[0][i] != params[1][i] {
+			t.Fatalf("parameter %d: %v from the run directory, %v from its checkpoint", i, params[0][i], params[1][i])
+		}
+	}
+}
