@@ -18,25 +18,7 @@ func main() {
 	cfg := wb.Config()
 	cfg.Method = wb.String("method", "midas")
 	if len(cfg.Stages) == 0 {
-		l := cfg.Layers
-		cand := []int{l / 3, l / 2, 2 * l / 3, 5 * l / 6, l}
-		ends := []float64{0.15, 0.30, 0.45, 0.60, 1}
-		var stages []int
-		var stageEnds []float64
-		for i, n := range cand {
-			if n < 1 {
-				continue
-			}
-			if k := len(stages); k > 0 && stages[k-1] == n {
-				stageEnds[k-1] = ends[i]
-				continue
-			}
-			stages = append(stages, n)
-			stageEnds = append(stageEnds, ends[i])
-		}
-		if len(stages) > 1 {
-			cfg.Stages, cfg.StageEnds = stages, stageEnds[:len(stageEnds)-1]
-		}
+		cfg.Stages, cfg.StageEnds = wb.MIDASStages(cfg.Layers)
 	}
 	if cfg.Expander == "" {
 		cfg.Expander = "midas"

@@ -279,6 +279,14 @@ func StackStages(l int) (stages []int, ends []float64) {
 	return mergeStages([]int{l / 4, l / 2, l}, []float64{0.25, 0.5, 1})
 }
 
+// MIDASStages returns the gradual schedule of the MIDAS script for target
+// depth l: stages l/3, l/2, 2l/3, 5l/6 and l (integer division) ending at
+// 0.15, 0.30, 0.45, 0.60 and 1 of training, merged as in DefaultStages.
+// l = 6 gives 2,3,4,5,6; l = 12 gives 4,6,8,10,12.
+func MIDASStages(l int) (stages []int, ends []float64) {
+	return mergeStages([]int{l / 3, l / 2, 2 * l / 3, 5 * l / 6, l}, []float64{0.15, 0.30, 0.45, 0.60, 1})
+}
+
 // mergeStages drops candidate stages below 1 layer and merges equal
 // neighbours into one stage that ends where the later one ended. It
 // returns the stages and the boundaries between them.

@@ -35,18 +35,7 @@ func TestPlanPluginDrivesSteps(t *testing.T) {
 		seen = append(seen, s)
 		return layerdrop.Plan(s), nil
 	}}
-	tr, err := New(c, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := Start(tr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	r.Close()
+	tr := trainRun(t, c, h).Trainer
 	for i, s := range seen {
 		if s.Progress < 0 || s.Progress >= 1 || (i > 0 && s.Progress < seen[i-1].Progress) {
 			t.Fatalf("call %d: progress %g after %g", i, s.Progress, seen[max(i-1, 0)].Progress)
@@ -243,6 +232,24 @@ func TestWSDByStepsAndBudget(t *testing.T) {
 		}
 		if len(lrs) != 20 {
 			t.Errorf("budget %v: %d steps, want 20", budget, len(lrs))
+		}
+	}
+}
+
+func TestMIDASStages(t *testing.T) {
+	for _, tc := range []struct {
+		l      int
+		stages []int
+		ends   []float64
+	}{
+		{12, []int{4, 6, 8, 10, 12}, []float64{0.15, 0.30, 0.45, 0.60}},
+		{6, []int{2, 3, 4, 5, 6}, []float64{0.15, 0.30, 0.45, 0.60}},
+		{2, []int{1, 2}, []float64{0.60}},
+		{1, []int{1}, []float64{}},
+	} {
+		st, en := MIDASStages(tc.l)
+		if !slices.Equal(st, tc.stages) || !slices.Equal(en, tc.ends) {
+			t.Errorf("MIDASStages(%d) = %v %v, want %v %v", tc.l, st, en, tc.stages, tc.ends)
 		}
 	}
 }

@@ -114,6 +114,13 @@ func StackStages(layers int) ([]int, []float64) {
 	return train.StackStages(layers)
 }
 
+// MIDASStages returns the gradual schedule of scripts/midas.go: stages
+// layers/3, layers/2, 2·layers/3, 5·layers/6 and layers at 0.15, 0.3, 0.45
+// and 0.6 of training (2,3,4,5,6 for 6 layers). See train.MIDASStages.
+func MIDASStages(layers int) ([]int, []float64) {
+	return train.MIDASStages(layers)
+}
+
 // FlopsPerStep returns the training FLOPs of one optimizer step of cfg at
 // full depth: Accum micro-batches of Batch sequences of Seq tokens through
 // all Layers (see package workbench/core/flops).

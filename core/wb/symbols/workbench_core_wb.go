@@ -23,6 +23,7 @@ func init() {
 		"FlopsPerStep":  reflect.ValueOf(wb.FlopsPerStep),
 		"Int":           reflect.ValueOf(wb.Int),
 		"Logf":          reflect.ValueOf(wb.Logf),
+		"MIDASStages":   reflect.ValueOf(wb.MIDASStages),
 		"NewTrainer":    reflect.ValueOf(wb.NewTrainer),
 		"Progressive":   reflect.ValueOf(wb.Progressive),
 		"SameBudget":    reflect.ValueOf(wb.SameBudget),
