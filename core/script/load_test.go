@@ -378,7 +378,8 @@ func TestBuiltin(t *testing.T) {
 	}{
 		{KindSampler, []string{"fixed", "full", "lvps", "lvpsk", "uniform"}},
 		{KindShareMap, []string{"interpolate", "stack"}},
-		{KindExpander, []string{"interpolate", "stack"}},
+		{KindExpander, []string{"interpolate", "midas", "stack"}},
+		{KindPlan, []string{"layerdrop", "pld", "raptr"}},
 	}
 	for _, tt := range tests {
 		if got := Builtin(tt.kind); !slices.Equal(got, tt.want) {
