@@ -77,39 +77,45 @@ func TestPlansMatchNative(t *testing.T) {
 // stage, that the first and last layers are always in it, that the order
 // is kept, and that the middle layers are taken uniformly.
 func TestRaPTrLengthsPerStage(t *testing.T) {
+	// The frequencies are taken from the compiled plugin, which
+	// TestPlansMatchNative shows to agree with the interpreted one; one
+	// interpreted draw per case checks the parameters' parsing.
 	tests := []struct {
-		ref      string
-		n        int
-		progress []float64
-		want     []int
+		lengths, ends string
+		n             int
+		progress      []float64
+		want          []int
 	}{
 		// Default: L/2, 2L/3, 5L/6, L in four equal quarters.
-		{"raptr", 12, []float64{0, 0.2, 0.25, 0.5, 0.74, 0.75, 0.99}, []int{6, 6, 8, 10, 10, 12, 12}},
-		{"raptr", 6, []float64{0, 0.3, 0.6, 0.9}, []int{3, 4, 5, 6}},
-		{"raptr:lengths=4/8/12,ends=0.1/0.8", 12, []float64{0.05, 0.1, 0.5, 0.8, 1}, []int{4, 8, 8, 12, 12}},
-		{"raptr:lengths=20", 12, []float64{0.5}, []int{12}},
-		{"raptr", 1, []float64{0}, []int{1}},
+		{"", "", 12, []float64{0, 0.2, 0.25, 0.5, 0.74, 0.75, 0.99}, []int{6, 6, 8, 10, 10, 12, 12}},
+		{"", "", 6, []float64{0, 0.3, 0.6, 0.9}, []int{3, 4, 5, 6}},
+		{"4/8/12", "0.1/0.8", 12, []float64{0.05, 0.1, 0.5, 0.8, 1}, []int{4, 8, 8, 12, 12}},
+		{"20", "", 12, []float64{0.5}, []int{12}},
+		{"", "", 1, []float64{0}, []int{1}},
 	}
 	for _, tt := range tests {
-		p, err := LoadPlan(tt.ref)
+		ref := "raptr:lengths=" + tt.lengths + ",ends=" + tt.ends
+		p, err := LoadPlan(ref)
 		if err != nil {
 			t.Fatal(err)
 		}
+		restore := setStrings(&raptr.Lengths, tt.lengths, &raptr.Ends, tt.ends)()
 		r := rand.New(rand.NewPCG(1, 2))
 		for i, prog := range tt.progress {
+			s := grow.SampleState{Progress: prog, Real: tt.n, Target: tt.n, Rand: r}
+			if plan, err := p.Plan(s); err != nil || len(plan) != tt.want[i] {
+				t.Fatalf("%s N=%d progress %g: interpreted plan %v, %v; want length %d", ref, tt.n, prog, plan, err, tt.want[i])
+			}
 			counts := make([]int, tt.n)
-			const draws = 3000
+			const draws = 20000
 			for k := 0; k < draws; k++ {
-				plan, err := p.Plan(grow.SampleState{Progress: prog, Real: tt.n, Target: tt.n, Rand: r})
-				if err != nil {
-					t.Fatal(err)
-				}
+				plan := raptr.Plan(s)
 				if len(plan) != tt.want[i] || plan[0] != 0 || plan[len(plan)-1] != tt.n-1 {
-					t.Fatalf("%s N=%d progress %g: plan %v, want length %d from 0 to %d", tt.ref, tt.n, prog, plan, tt.want[i], tt.n-1)
+					t.Fatalf("%s N=%d progress %g: plan %v, want length %d from 0 to %d", ref, tt.n, prog, plan, tt.want[i], tt.n-1)
 				}
 				for j := 1; j < len(plan); j++ {
 					if plan[j] <= plan[j-1] {
-						t.Fatalf("%s: plan %v out of order", tt.ref, plan)
+						t.Fatalf("%s: plan %v out of order", ref, plan)
 					}
 				}
 				for _, b := range plan {
@@ -121,12 +127,13 @@ func TestRaPTrLengthsPerStage(t *testing.T) {
 			if tt.n > 2 {
 				want := float64(tt.want[i]-2) / float64(tt.n-2)
 				for b := 1; b < tt.n-1; b++ {
-					if got := float64(counts[b]) / draws; math.Abs(got-want) > 0.04 {
-						t.Errorf("%s progress %g: layer %d in %.3f of paths, want %.3f", tt.ref, prog, b, got, want)
+					if got := float64(counts[b]) / draws; math.Abs(got-want) > 0.015 {
+						t.Errorf("%s progress %g: layer %d in %.3f of paths, want %.3f", ref, prog, b, got, want)
 					}
 				}
 			}
 		}
+		restore()
 	}
 	p, err := LoadPlan("raptr:lengths=1")
 	if err != nil {
@@ -142,11 +149,8 @@ func TestRaPTrLengthsPerStage(t *testing.T) {
 // layer i of N kept with 1 - (i/N)(1-theta), conditioned on keeping at
 // least one layer.
 func TestPLDKeepRate(t *testing.T) {
-	p, err := LoadPlan("pld")
-	if err != nil {
-		t.Fatal(err)
-	}
-	const n, draws = 6, 40000
+	// Frequencies from the compiled plugin (see TestPlansMatchNative).
+	const n, draws = 6, 100000
 	for _, step := range []int{0, 500, 2000, 20000} {
 		theta := 0.5*math.Exp(-0.001*float64(step)) + 0.5
 		keep := make([]float64, n)
@@ -158,17 +162,13 @@ func TestPLDKeepRate(t *testing.T) {
 		r := rand.New(rand.NewPCG(uint64(step), 3))
 		counts := make([]int, n)
 		for k := 0; k < draws; k++ {
-			plan, err := p.Plan(grow.SampleState{Step: step, Real: n, Target: n, Rand: r})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, b := range plan {
+			for _, b := range pld.Plan(grow.SampleState{Step: step, Real: n, Target: n, Rand: r}) {
 				counts[b]++
 			}
 		}
 		for i := range keep {
 			want := keep[i] / (1 - none)
-			if got := float64(counts[i]) / draws; math.Abs(got-want) > 0.01 {
+			if got := float64(counts[i]) / draws; math.Abs(got-want) > 0.005 {
 				t.Errorf("step %d (theta %.4f): layer %d kept %.4f, formula %.4f", step, theta, i+1, got, want)
 			}
 		}

@@ -187,6 +187,9 @@ func (c *Config) Validate() error {
 	default:
 		return fmt.Errorf("decay-shape must be linear or cosine, got %q", c.DecayShape)
 	}
+	if c.Init != "" && c.GrowFrom != "" {
+		return fmt.Errorf("init %s and grow-from %s both set the initial weights; give one", c.Init, c.GrowFrom)
+	}
 	if named(c.Plan) && (named(c.Sampler) || named(c.ShareMap)) {
 		return fmt.Errorf("plan %s chooses the executed blocks itself: drop sampler %q and share %q (or set them to none)", c.Plan, c.Sampler, c.ShareMap)
 	}

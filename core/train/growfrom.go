@@ -148,7 +148,7 @@ func (t *Trainer) GrowFrom(path string) (int, error) {
 			path, describe(small, g.arch, g.tokenizer), describe(big, arch, tok), strings.Join(why, ", "))
 	}
 	if small.Layers < first && t.Hooks.Expand == nil {
-		return 0, fmt.Errorf("grow-from %s: growing its %d layers to %d needs an expander", path, small.Layers, first)
+		return 0, fmt.Errorf("grow-from %s: growing its %d layers to %d needs an expander (--expander, e.g. stack)", path, small.Layers, first)
 	}
 	sl, bl := g.model.Layout, t.Model.Layout
 	copy(bl.GroupData(t.Model.Params.Data, model.EmbedGroup), sl.GroupData(g.model.Params.Data, model.EmbedGroup))
