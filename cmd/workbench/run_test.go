@@ -54,6 +54,7 @@ func TestRunShippedScripts(t *testing.T) {
 		"midas.go":        {"midas"},
 		"onelayer.go":     {"onelayer"},
 		"grow_from.go":    {"baseline", "small", "grown"},
+		"budget_sweep.go": {"b2-baseline-s1", "b2-apollo-s1", "b4-pld-s1"},
 	}
 	scripts, err := filepath.Glob("../../scripts/*.go")
 	if err != nil || len(scripts) == 0 {
@@ -68,7 +69,11 @@ func TestRunShippedScripts(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "exp")
-			code, stdout, stderr := run(append([]string{"run", s, "--out", out}, quick(data)...)...)
+			args := append([]string{"run", s, "--out", out}, quick(data)...)
+			if name == "budget_sweep.go" {
+				args = append(args, "--set", "budgets=2,4,seeds=1,methods=apollo,pld")
+			}
+			code, stdout, stderr := run(args...)
 			if code != 0 {
 				t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 			}
