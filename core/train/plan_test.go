@@ -86,8 +86,8 @@ func TestPlanPluginDrivesSteps(t *testing.T) {
 	}
 }
 
-// TestPlanPluginRestoreExact interrupts a run with a plan plugin, restores
-// its state into a new trainer and requires the same losses and plans.
+// TestPlanPluginRestoreExact interrupts a run with a plan plugin, loads its
+// checkpoint into a new trainer and requires the same losses and plans.
 func TestPlanPluginRestoreExact(t *testing.T) {
 	c := smallConfig(t, shakespeare)
 	c.Layers, c.Steps, c.Plan = 4, 10, "layerdrop"
@@ -107,16 +107,12 @@ func TestPlanPluginRestoreExact(t *testing.T) {
 	for a.Step < 4 {
 		a.TrainStep()
 	}
-	s, err := a.State()
+	ck, err := a.Checkpoint()
 	if err != nil {
 		t.Fatal(err)
 	}
 	b, _ := New(c, h)
-	copy(b.Model.Params.Data, a.Model.Params.Data)
-	copy(b.Opt.M, a.Opt.M)
-	copy(b.Opt.V, a.Opt.V)
-	copy(b.Opt.Steps, a.Opt.Steps)
-	if err := b.Restore(s); err != nil {
+	if err := b.LoadCheckpoint(ck); err != nil {
 		t.Fatal(err)
 	}
 	for i := 4; !b.Done(); i++ {
