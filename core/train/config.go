@@ -1,6 +1,7 @@
 // Package train runs training: micro-batches over depth plans chosen by a
-// sampler and a share map, AdamW steps on the touched blocks, stage
-// expansions, evaluation, and the run directory's logs.
+// plan plugin or by a sampler and a share map, AdamW steps on the touched
+// blocks, stage expansions, growth from a trained smaller model,
+// evaluation, and the run directory's logs.
 package train
 
 import (
