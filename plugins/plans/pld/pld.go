@@ -65,4 +65,3 @@ func Theta(s grow.SampleState) float64 {
 	}
 	return float64((1-ThetaMin)*math.Exp(-Gamma*t)) + ThetaMin
 }
-
