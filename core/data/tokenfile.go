@@ -67,13 +67,13 @@ const (
 )
 
 // EncodeDir tokenizes the text files with tok and writes a token directory
-// at out, which must not exist or be empty. With split "documents" (it
-// needs at least two files) whole files go to validation: walking the
+// at out, which must not exist or be empty. With split "documents" whole
+// files go to validation: walking the
 // files in order, a file is held out when that brings the held-out bytes
 // closer to valFrac of the bytes seen so far, so validation is spread
 // over the collection. With "bytes" the first 1-valFrac of the concatenated
 // text's bytes (rounded down, as nanoGPT's prepare.py cuts) is training,
-// the rest validation. The directory appears complete or
+// the rest validation; one file is always split this way. The directory appears complete or
 // not at all: it is written beside out and renamed into place.
 // progress, if not nil, receives a line per file.
 func EncodeDir(tok tokenize.Tokenizer, files []string, out, split string, valFrac float64, progress func(string)) (*Meta, error) {
@@ -87,7 +87,7 @@ func EncodeDir(tok tokenize.Tokenizer, files []string, out, split string, valFra
 		return nil, fmt.Errorf("--split must be %s or %s, got %q", SplitDocuments, SplitBytes, split)
 	}
 	if split == SplitDocuments && len(files) < 2 {
-		return nil, fmt.Errorf("--split %s needs at least two files, got one (%s); use --split %s to cut one file", SplitDocuments, files[0], SplitBytes)
+		split = SplitBytes // one document cannot be split whole
 	}
 	if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 {
 		return nil, fmt.Errorf("output directory %s exists and is not empty", out)

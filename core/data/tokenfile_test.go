@@ -107,7 +107,6 @@ func TestEncodeDirErrors(t *testing.T) {
 		out   string
 		want  string
 	}{
-		{files[:1], SplitDocuments, 0.1, "", "needs at least two files"},
 		{files, "lines", 0.1, "", `--split must be documents or bytes, got "lines"`},
 		{files, SplitBytes, 1, "", "--val-frac must be in (0, 1)"},
 		{[]string{"/nonexistent/x.txt"}, SplitBytes, 0.1, "", "data file /nonexistent/x.txt does not exist"},

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"workbench/core/fsutil"
+	"workbench/core/tokenize"
+)
+
+func init() {
+	register("tokenizer", "train a BPE or WordPiece tokenizer (Hugging Face tokenizer.json)", runTokenizer)
+}
+
+func runTokenizer(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "train" {
+		fmt.Fprintln(stdout, "usage: workbench tokenizer train --kind bpe|wordpiece --vocab N --data FILES... --out DIR [--lowercase]")
+		if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+			return nil
+		}
+		return fmt.Errorf("unknown subcommand %q (want train)", args[0])
+	}
+	fs := newFlagSet("tokenizer train", "tokenizer train --kind bpe|wordpiece --vocab N --data FILES... --out DIR [--lowercase]", stdout)
+	kind := fs.String("kind", "bpe", "bpe (byte-level, GPT-2 style) or wordpiece (BERT style)")
+	vocab := fs.Int("vocab", 8192, "vocabulary size, special tokens included")
+	dataFlag := fs.String("data", "", "text files or directories of .txt files to train on (more may follow the flags)")
+	out := fs.String("out", "", "directory to write tokenizer.json into (wordpiece: also vocab.txt)")
+	lowercase := fs.Bool("lowercase", false, "wordpiece: lowercase and strip accents (BERT uncased)")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	files, err := dataFiles(*dataFlag, fs.Args())
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		return fmt.Errorf("--out is required")
+	}
+	if *kind != "bpe" && *kind != "wordpiece" {
+		return fmt.Errorf("--kind must be bpe or wordpiece, got %q", *kind)
+	}
+	if *lowercase && *kind != "wordpiece" {
+		return fmt.Errorf("--lowercase applies to --kind wordpiece only (a byte-level BPE keeps the text exactly)")
+	}
+	if _, err := os.Stat(filepath.Join(*out, tokenize.FileName)); err == nil {
+		return fmt.Errorf("%s already exists", filepath.Join(*out, tokenize.FileName))
+	}
+	var texts [][]byte
+	var total int
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("data file %s: %v", f, err)
+		}
+		texts = append(texts, b)
+		total += len(b)
+	}
+	start := time.Now()
+	progress := func(done, all int) {
+		fmt.Fprintf(stderr, "\rmerges %d/%d  %.0fs ", done, all, time.Since(start).Seconds())
+	}
+	var tok tokenize.Tokenizer
+	if *kind == "bpe" {
+		tok, err = tokenize.TrainBPE(texts, *vocab, progress)
+	} else {
+		tok, err = tokenize.TrainWordPiece(texts, *vocab, *lowercase, progress)
+	}
+	fmt.Fprintln(stderr)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	if wp, ok := tok.(*tokenize.WordPiece); ok {
+		if err := fsutil.WriteFileAtomic(filepath.Join(*out, "vocab.txt"), 0o644, func(w io.Writer) error {
+			_, err := w.Write(wp.VocabTxt())
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	if err := tokenize.Save(tok, *out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %s tokenizer, vocabulary %d, trained on %d files (%d bytes) in %.1fs\n",
+		filepath.Join(*out, tokenize.FileName), tok.Name(), tok.VocabSize(), len(files), total, time.Since(start).Seconds())
+	return nil
+}
+
+// dataFiles returns the text files named by a --data value and the
+// arguments after the flags; a directory stands for its *.txt files in
+// name order.
+func dataFiles(first string, rest []string) ([]string, error) {
+	var names []string
+	if first != "" {
+		names = append(names, first)
+	}
+	names = append(names, rest...)
+	if len(names) == 0 {
+		return nil, fmt.Errorf("--data is required")
+	}
+	var files []string
+	for _, n := range names {
+		if strings.HasPrefix(n, "-") {
+			return nil, fmt.Errorf("flag %s must come before the data files", n)
+		}
+		st, err := os.Stat(n)
+		if err != nil {
+			return nil, fmt.Errorf("data file %s does not exist", n)
+		}
+		if !st.IsDir() {
+			files = append(files, n)
+			continue
+		}
+		txt, _ := filepath.Glob(filepath.Join(n, "*.txt"))
+		if len(txt) == 0 {
+			return nil, fmt.Errorf("data directory %s holds no .txt files", n)
+		}
+		sort.Strings(txt)
+		files = append(files, txt...)
+	}
+	return files, nil
+}
