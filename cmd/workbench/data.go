@@ -41,14 +41,15 @@ func runData(args []string, stdout, stderr io.Writer) error {
 func runDataEncode(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("data encode", "data encode --tokenizer T --data FILES... --out DIR [flags]", stdout)
 	tokSpec := fs.String("tokenizer", "bytes", "bytes, gpt2, or the path of a tokenizer.json (or of its directory)")
-	dataFlag := fs.String("data", "", "text files or directories of .txt files (more may follow the flags)")
+	fs.String("data", "", "text files or directories of .txt files (--data a.txt b.txt DIR ...)")
 	out := fs.String("out", "", "token directory to write (must not exist or be empty)")
 	valFrac := fs.Float64("val-frac", 0.1, "fraction of the bytes held out for validation")
 	split := fs.String("split", data.SplitDocuments, "documents: whole files go to validation; bytes: the last --val-frac of the text (always so for one file)")
+	args, dataArgs := takeDataFiles(args)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	files, err := dataFiles(*dataFlag, fs.Args())
+	files, err := dataFiles(dataArgs, fs.Args())
 	if err != nil {
 		return err
 	}

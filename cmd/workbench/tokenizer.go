@@ -28,13 +28,14 @@ func runTokenizer(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("tokenizer train", "tokenizer train --kind bpe|wordpiece --vocab N --data FILES... --out DIR [--lowercase]", stdout)
 	kind := fs.String("kind", "bpe", "bpe (byte-level, GPT-2 style) or wordpiece (BERT style)")
 	vocab := fs.Int("vocab", 8192, "vocabulary size, special tokens included")
-	dataFlag := fs.String("data", "", "text files or directories of .txt files to train on (more may follow the flags)")
+	fs.String("data", "", "text files or directories of .txt files to train on (--data a.txt b.txt DIR ...)")
 	out := fs.String("out", "", "directory to write tokenizer.json into (wordpiece: also vocab.txt)")
 	lowercase := fs.Bool("lowercase", false, "wordpiece: lowercase and strip accents (BERT uncased)")
-	if err := parseFlags(fs, args[1:]); err != nil {
+	args, dataArgs := takeDataFiles(args[1:])
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	files, err := dataFiles(*dataFlag, fs.Args())
+	files, err := dataFiles(dataArgs, fs.Args())
 	if err != nil {
 		return err
 	}
@@ -93,23 +94,42 @@ func runTokenizer(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// dataFiles returns the text files named by a --data value and the
-// arguments after the flags; a directory stands for its *.txt files in
-// name order.
-func dataFiles(first string, rest []string) ([]string, error) {
-	var names []string
-	if first != "" {
-		names = append(names, first)
+// takeDataFiles removes "--data FILE..." from args: the values that
+// follow --data up to the next flag, so that the data files may sit before
+// other flags as in "--data a.txt b.txt --out DIR". It returns the other
+// arguments and the files.
+func takeDataFiles(args []string) (rest, files []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "data" {
+			rest = append(rest, a)
+			continue
+		}
+		if hasValue {
+			files = append(files, value)
+		}
+		for i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+			i++
+			files = append(files, args[i])
+		}
 	}
-	names = append(names, rest...)
-	if len(names) == 0 {
+	return rest, files
+}
+
+// dataFiles returns the text files named by the --data values (and any
+// arguments left after the flags); a directory stands for its *.txt files
+// in name order.
+func dataFiles(names ...[]string) ([]string, error) {
+	var all []string
+	for _, n := range names {
+		all = append(all, n...)
+	}
+	if len(all) == 0 {
 		return nil, fmt.Errorf("--data is required")
 	}
 	var files []string
-	for _, n := range names {
-		if strings.HasPrefix(n, "-") {
-			return nil, fmt.Errorf("flag %s must come before the data files", n)
-		}
+	for _, n := range all {
 		st, err := os.Stat(n)
 		if err != nil {
 			return nil, fmt.Errorf("data file %s does not exist", n)
