@@ -12,6 +12,7 @@ import (
 	"workbench/core/data"
 	"workbench/core/model"
 	"workbench/core/safetensors"
+	"workbench/core/tokenize"
 	"workbench/core/train"
 )
 
@@ -52,7 +53,7 @@ func TestExportRoundTrip(t *testing.T) {
 	if err := ckpt.LoadHF(f, m); err != nil {
 		t.Fatal(err)
 	}
-	ds, _ := data.Load(c.Data, c.ValFrac, c.Seq+1)
+	ds, _ := data.Load(c.Data, tokenize.Bytes(), c.ValFrac, c.Seq+1)
 	loss, _, err := train.EvalStream(m, []int{0, 1, 2, 3}, ds.Val)
 	if err != nil {
 		t.Fatal(err)

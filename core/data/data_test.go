@@ -5,7 +5,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"workbench/core/tokenize"
 )
+
+func encodeBytes(s string) []int32 {
+	ids, _ := tokenize.Bytes().Encode(nil, []byte(s))
+	return ids
+}
 
 func writeFile(t *testing.T, content string) string {
 	t.Helper()
@@ -18,14 +25,14 @@ func writeFile(t *testing.T, content string) string {
 
 func TestLoadSplit(t *testing.T) {
 	p := writeFile(t, strings.Repeat("abcdefghij", 10))
-	d, err := Load(p, 0.1, 5)
+	d, err := Load(p, tokenize.Bytes(), 0.1, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(d.Train) != 90 || len(d.Val) != 10 || d.ValBytes != 10 || d.Bytes != 100 {
-		t.Fatalf("split %d/%d, val bytes %d", len(d.Train), len(d.Val), d.ValBytes)
+	if d.Train.Len() != 90 || d.Val.Len() != 10 || d.ValBytes != 10 || d.Bytes != 100 {
+		t.Fatalf("split %d/%d, val bytes %d", d.Train.Len(), d.Val.Len(), d.ValBytes)
 	}
-	if d.Val[0] != 'a' || d.Train[89] != 'j' {
+	if d.Val.Int32s()[0] != 'a' || d.Train.Int32s()[89] != 'j' {
 		t.Fatalf("split is not by position")
 	}
 	if len(d.SHA256) != 64 {
@@ -48,7 +55,7 @@ func TestLoadErrors(t *testing.T) {
 		{short, 0.1, "is too short: 11 bytes give 10 training and 1 validation tokens, need at least 129 in each"},
 		{short, 1.5, "validation fraction must be in (0, 1), got 1.5"},
 	} {
-		_, err := Load(tc.path, tc.frac, 129)
+		_, err := Load(tc.path, tokenize.Bytes(), tc.frac, 129)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Load(%s): got %v, want %q", tc.path, err, tc.want)
 		}
@@ -56,7 +63,7 @@ func TestLoadErrors(t *testing.T) {
 }
 
 func TestBatcherDeterministicAndResumable(t *testing.T) {
-	tokens := EncodeBytes([]byte(strings.Repeat("the quick brown fox ", 20)))
+	tokens := Int32Tokens(encodeBytes(strings.Repeat("the quick brown fox ", 20)))
 	a := NewBatcher(tokens, 3, 8, 42)
 	b := NewBatcher(tokens, 3, 8, 42)
 	x1, y1 := make([]int32, 24), make([]int32, 24)
@@ -95,15 +102,15 @@ func TestBatcherDeterministicAndResumable(t *testing.T) {
 }
 
 func TestWindows(t *testing.T) {
-	tokens := EncodeBytes([]byte("0123456789"))
-	x, y := Windows(tokens, 3, 4)
+	ids := encodeBytes("0123456789")
+	x, y := Windows(Int32Tokens(ids), 3, 4)
 	want := []string{"0123", "2345", "5678"}
 	for i, w := range want {
 		got := make([]byte, 4)
 		for j := range got {
 			got[j] = byte(x[i*4+j])
 		}
-		if string(got) != w || y[i*4+3] != tokens[int(got[3]-'0')+1] {
+		if string(got) != w || y[i*4+3] != ids[int(got[3]-'0')+1] {
 			t.Errorf("window %d = %q, want %q", i, got, w)
 		}
 	}

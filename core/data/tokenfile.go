@@ -71,9 +71,9 @@ const (
 // files go to validation: walking the
 // files in order, a file is held out when that brings the held-out bytes
 // closer to valFrac of the bytes seen so far, so validation is spread
-// over the collection. With "bytes" the first 1-valFrac of the concatenated
-// text's bytes (rounded down, as nanoGPT's prepare.py cuts) is training,
-// the rest validation; one file is always split this way. The directory appears complete or
+// over the collection. With "bytes" the last valFrac of the concatenated
+// text's bytes (rounded down) is validation, as Load splits a text file;
+// one file is always split this way. The directory appears complete or
 // not at all: it is written beside out and renamed into place.
 // progress, if not nil, receives a line per file.
 func EncodeDir(tok tokenize.Tokenizer, files []string, out, split string, valFrac float64, progress func(string)) (*Meta, error) {
@@ -140,7 +140,7 @@ func EncodeDir(tok tokenize.Tokenizer, files []string, out, split string, valFra
 	}
 	defer val.f.Close()
 
-	cutAt := int64(float64(total) * (1 - valFrac)) // SplitBytes: first byte of validation, as nanoGPT cuts
+	cutAt := total - int64(float64(total)*valFrac) // SplitBytes: first byte of validation, as Load cuts a text file
 	var offset int64
 	var ids []int32
 	for i, f := range files {

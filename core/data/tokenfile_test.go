@@ -23,8 +23,11 @@ func gpt2(t testing.TB) tokenize.Tokenizer {
 	return g
 }
 
-// TestEncodeDirTinyShakespeare checks nanoGPT's GPT-2 token counts of the
-// 90/10 byte split and that the mapped tokens are the encoded ones.
+// TestEncodeDirTinyShakespeare checks the GPT-2 token counts of the
+// 90/10 byte split and that the mapped tokens are the encoded ones. The
+// validation split is the last int(0.1·n) bytes, one byte fewer than
+// nanoGPT's (it keeps the first int(0.9·n) for training), which moves one
+// token: tiktoken's 301,966 / 36,059 become 301,967 / 36,058.
 func TestEncodeDirTinyShakespeare(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "input.txt")
 	if err := os.WriteFile(src, datasets.TinyShakespeare, 0o644); err != nil {
@@ -36,8 +39,8 @@ func TestEncodeDirTinyShakespeare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if meta.Train.Tokens != 301966 || meta.Val.Tokens != 36059 || meta.DType != "uint16" {
-		t.Fatalf("train %d val %d tokens (%s), want 301966 36059 uint16", meta.Train.Tokens, meta.Val.Tokens, meta.DType)
+	if meta.Train.Tokens != 301967 || meta.Val.Tokens != 36058 || meta.DType != "uint16" {
+		t.Fatalf("train %d val %d tokens (%s), want 301967 36058 uint16", meta.Train.Tokens, meta.Val.Tokens, meta.DType)
 	}
 	if meta.Train.Bytes+meta.Val.Bytes != int64(len(datasets.TinyShakespeare)) || meta.Sources[0].Split != "both" {
 		t.Fatalf("bytes %d+%d, source %+v", meta.Train.Bytes, meta.Val.Bytes, meta.Sources[0])
@@ -59,6 +62,40 @@ func TestEncodeDirTinyShakespeare(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, tokenize.FileName)); err != nil {
 		t.Error("the token directory holds no tokenizer.json")
+	}
+	// The text file and its token directory give the same dataset.
+	fromText, err := Load(src, g, 0.1, 129)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromDir, err := Load(out, g, 0.1, 129)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fromDir.Close()
+	if fromText.Val.Len() != fromDir.Val.Len() || fromText.ValBytes != fromDir.ValBytes || fromText.TrainBytes != fromDir.TrainBytes {
+		t.Errorf("text: %d val tokens, %d bytes; directory: %d, %d", fromText.Val.Len(), fromText.ValBytes, fromDir.Val.Len(), fromDir.ValBytes)
+	}
+	if _, err := Load(out, tokenize.Bytes(), 0.1, 129); err == nil || !strings.Contains(err.Error(), "was made with tokenizer gpt2") {
+		t.Errorf("token directory with another tokenizer: %v", err)
+	}
+}
+
+// TestLoadEmbeddedDefault reads the default corpus by its repository
+// path from a directory where no such file exists: the compiled-in copy
+// is the same bytes as the file.
+func TestLoadEmbeddedDefault(t *testing.T) {
+	embedded, err := Load(datasets.TinyShakespeareName, tokenize.Bytes(), 0.1, 129)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := Load("../../"+datasets.TinyShakespeareName, tokenize.Bytes(), 0.1, 129)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if embedded.SHA256 != "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed" || embedded.SHA256 != file.SHA256 ||
+		embedded.Train.Len() != file.Train.Len() {
+		t.Errorf("embedded %s (%d), file %s (%d)", embedded.SHA256, embedded.Train.Len(), file.SHA256, file.Train.Len())
 	}
 }
 
@@ -186,8 +223,10 @@ func writeBigTokenDir(t testing.TB, n int) string {
 	dir := t.TempDir()
 	f, _ := os.Create(filepath.Join(dir, TrainFile))
 	w := bufio.NewWriterSize(f, 1<<20)
+	var buf [2]byte
 	for i := 0; i < n; i++ {
-		binary.Write(w, binary.LittleEndian, uint16(i%256))
+		binary.LittleEndian.PutUint16(buf[:], uint16(i%256))
+		w.Write(buf[:])
 	}
 	w.Flush()
 	f.Close()

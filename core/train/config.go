@@ -19,8 +19,14 @@ type Config struct {
 	Method string `json:"method"` // method label used by compare (e.g. baseline, apollo)
 	Out    string `json:"out"`    // run directory; empty means checkpoints/<name>
 
-	Data    string  `json:"data"`     // text file, byte-tokenized
-	ValFrac float64 `json:"val_frac"` // last fraction of the file used for validation
+	Data    string  `json:"data"`     // text file, or token directory of workbench data encode
+	ValFrac float64 `json:"val_frac"` // last fraction of a text file used for validation
+	// Tokenizer is bytes, gpt2 or the path of a tokenizer.json;
+	// TokenizerHash is set from it when the run starts (the tokenizer's
+	// Hash), so a checkpoint records exactly which tokenizer it was
+	// trained with.
+	Tokenizer     string `json:"tokenizer"`
+	TokenizerHash string `json:"tokenizer_hash"`
 
 	Layers int `json:"layers"` // target depth L (physical blocks)
 	Dim    int `json:"dim"`
@@ -114,7 +120,7 @@ type Config struct {
 // shipped Tiny Shakespeare, a few minutes on 2 cores.
 func Defaults() Config {
 	return Config{
-		Method: "baseline", Data: "datasets/tinyshakespeare.txt", ValFrac: 0.1,
+		Method: "baseline", Data: "datasets/tinyshakespeare.txt", ValFrac: 0.1, Tokenizer: "bytes",
 		Layers: 6, Dim: 256, Heads: 8, Seq: 128, Batch: 16, Accum: 1,
 		Steps: 600, LR: 1e-3, MinLR: 1e-4, Warmup: 0.025, WeightDecay: 0.01, Clip: 1,
 		Seed: 1, EvalEvery: 100, EvalBatches: 8, LogEvery: 1,

@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 
+	"workbench/core/data"
 	"workbench/core/model"
 )
 
@@ -12,11 +13,11 @@ import (
 // predicts the next token at each position, so every token after the first
 // is predicted exactly once, with the context of the preceding tokens in
 // its window; the last, shorter window is included.
-func EvalStream(m *model.Model, plan []int, tokens []int32) (float64, int, error) {
+func EvalStream(m *model.Model, plan []int, tokens data.Tokens) (float64, int, error) {
 	T, B := m.Config.Seq, m.Config.Batch
-	n := len(tokens) - 1
+	n := tokens.Len() - 1
 	if n < 1 {
-		return 0, 0, fmt.Errorf("need at least 2 tokens to evaluate, got %d", len(tokens))
+		return 0, 0, fmt.Errorf("need at least 2 tokens to evaluate, got %d", tokens.Len())
 	}
 	full := n / T
 	x := make([]int32, B*T)
@@ -29,8 +30,8 @@ func EvalStream(m *model.Model, plan []int, tokens []int32) (float64, int, error
 		}
 		for i := 0; i < b; i++ {
 			s := (w + i) * T
-			copy(x[i*T:(i+1)*T], tokens[s:s+T])
-			copy(y[i*T:(i+1)*T], tokens[s+1:s+1+T])
+			tokens.Read(x[i*T:(i+1)*T], s)
+			tokens.Read(y[i*T:(i+1)*T], s+1)
 		}
 		l, err := m.Forward(plan, x[:b*T], y[:b*T], b, T)
 		if err != nil {
@@ -40,7 +41,9 @@ func EvalStream(m *model.Model, plan []int, tokens []int32) (float64, int, error
 	}
 	if rem := n - full*T; rem > 0 {
 		s := full * T
-		l, err := m.Forward(plan, tokens[s:s+rem], tokens[s+1:s+1+rem], 1, rem)
+		tokens.Read(x[:rem], s)
+		tokens.Read(y[:rem], s+1)
+		l, err := m.Forward(plan, x[:rem], y[:rem], 1, rem)
 		if err != nil {
 			return 0, 0, err
 		}

@@ -7,6 +7,7 @@ import (
 
 	"workbench/core/ckpt"
 	"workbench/core/model"
+	"workbench/core/tokenize"
 )
 
 // SaveModel writes the weights of the model as the current stage would
@@ -42,10 +43,10 @@ func writeFlat(m *model.Model, plan []int, path string) (model.Config, error) {
 }
 
 // ExportHF writes the weights of checkpoint c to dir as a Hugging Face
-// GPT-2 (model.safetensors and config.json), the way SaveModel exports a
-// run: a checkpoint taken while the real depth was below the target is
-// exported at the evaluation depth through the share map, which hooks
-// must then provide.
+// GPT-2 (model.safetensors and config.json) with the run's tokenizer
+// (tokenizer.json), the way SaveModel exports a run: a checkpoint taken
+// while the real depth was below the target is exported at the evaluation
+// depth through the share map, which hooks must then provide.
 func ExportHF(c *ckpt.Checkpoint, hooks Hooks, dir string) error {
 	cfg, st, err := DecodeCheckpoint(c)
 	if err != nil {
@@ -60,7 +61,17 @@ func ExportHF(c *ckpt.Checkpoint, hooks Hooks, dir string) error {
 	if err != nil {
 		return fmt.Errorf("export at depth %d with %d real layers: %v", t.EvalDepth(), t.Real, err)
 	}
+	tok, err := tokenize.Load(cfg.Tokenizer)
+	if err != nil {
+		return fmt.Errorf("the checkpoint's tokenizer: %v", err)
+	}
+	if cfg.TokenizerHash != "" && tok.Hash() != cfg.TokenizerHash {
+		return fmt.Errorf("the checkpoint's tokenizer %s has changed since training (hash %.12s, trained with %.12s)", cfg.Tokenizer, tok.Hash(), cfg.TokenizerHash)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := tokenize.Save(tok, dir); err != nil {
 		return err
 	}
 	flat, err := writeFlat(m, plan, filepath.Join(dir, "model.safetensors"))

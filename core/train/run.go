@@ -15,6 +15,7 @@ import (
 
 	"workbench/core/ckpt"
 	"workbench/core/fsutil"
+	"workbench/core/tokenize"
 )
 
 // ErrInterrupted is returned by Run when its context ends before training
@@ -86,7 +87,7 @@ func Start(t *Trainer, progress io.Writer) (*Run, error) {
 		return nil, fmt.Errorf("creating run directory: %v", err)
 	}
 	r := newRun(t, dir, progress)
-	if err := writeJSON(filepath.Join(dir, "config.json"), r.configJSON()); err != nil {
+	if err := r.writeConfig(); err != nil {
 		return nil, err
 	}
 	if err := r.openLogs(-1); err != nil {
@@ -222,7 +223,7 @@ func Resume(t *Trainer, progress io.Writer) (*Run, error) {
 	if len(bad) > 0 {
 		r.warnf("resuming from the older checkpoint %s (step %d)", used.Path, t.Step)
 	}
-	if err := writeJSON(filepath.Join(dir, "config.json"), r.configJSON()); err != nil {
+	if err := r.writeConfig(); err != nil {
 		return nil, err
 	}
 	if err := r.openLogs(t.Step); err != nil {
@@ -246,6 +247,15 @@ func (r *Run) warnf(format string, args ...any) {
 	}
 }
 
+// writeConfig writes config.json and the tokenizer's tokenizer.json, so
+// that the run directory loads in transformers as model and tokenizer.
+func (r *Run) writeConfig() error {
+	if err := writeJSON(filepath.Join(r.Dir, "config.json"), r.configJSON()); err != nil {
+		return err
+	}
+	return tokenize.Save(r.Data.Tokenizer, r.Dir)
+}
+
 // configJSON merges the Hugging Face model configuration (so that
 // transformers.GPT2Config reads the file) with every run setting.
 func (r *Run) configJSON() map[string]any {
@@ -258,6 +268,7 @@ func (r *Run) configJSON() map[string]any {
 	put(r.Config)
 	out["data_sha256"] = r.Data.SHA256
 	out["data_bytes"] = r.Data.Bytes
+	out["tokenizer_name"] = r.Data.Tokenizer.Name()
 	out["params"] = r.Model.Config.NumParams()
 	out["git_revision"] = gitRevision()
 	out["workbench_version"] = 1
@@ -349,7 +360,7 @@ func (r *Run) LogStep(res StepResult, val float64) error {
 	r.lastLog, r.lastLogTokens, r.lastLogWall = now, r.Tokens, r.WallSeconds
 	line := map[string]any{
 		"step": r.Step, "tokens": r.Tokens, "flops": r.Flops, "stage": r.Stage, "depth": r.Real,
-		"lr": res.LR, "train_loss": res.Loss, "grad_norm": res.GradNorm,
+		"lr": res.LR, "train_loss": res.Loss, "train_bpb": r.Data.TrainBPB(res.Loss), "grad_norm": res.GradNorm,
 		"tokens_per_s": math.Round(rate), "wall_s": r.WallSeconds,
 	}
 	if len(res.SampledDepth) == 1 {
@@ -359,6 +370,7 @@ func (r *Run) LogStep(res StepResult, val float64) error {
 	}
 	if !math.IsNaN(val) {
 		line["val_loss"] = val
+		line["val_bpb"] = r.Data.ValBPB(val)
 	}
 	if plans := res.Plans; !identityPlans(plans, r.Real) {
 		if len(plans) == 1 {
@@ -440,7 +452,7 @@ func (r *Run) Finish(interrupted bool) error {
 	}
 	s := Summary{
 		Steps: r.Step, Tokens: r.Tokens, Flops: r.Flops, WallSeconds: r.WallSeconds,
-		Interrupted: interrupted, ValLoss: loss, ValBPB: loss / math.Ln2, ValTokens: n,
+		Interrupted: interrupted, ValLoss: loss, ValBPB: r.Data.ValBPB(loss), ValTokens: n,
 		TokensPerSec: float64(r.Tokens) / math.Max(r.WallSeconds, 1e-9),
 	}
 	if err := r.SaveModel(filepath.Join(r.Dir, "model.safetensors")); err != nil {

@@ -13,6 +13,7 @@ import (
 	"workbench/core/kern"
 	"workbench/core/model"
 	"workbench/core/optim"
+	"workbench/core/tokenize"
 )
 
 // Hooks are the decisions of progressive training, usually provided by
@@ -90,12 +91,18 @@ func New(cfg Config, hooks Hooks) (*Trainer, error) {
 	if cfg.Threads > 0 {
 		kern.SetThreads(cfg.Threads)
 	}
-	ds, err := data.Load(cfg.Data, cfg.ValFrac, cfg.Seq+1)
+	tok, err := tokenize.Load(cfg.Tokenizer)
+	if err != nil {
+		return nil, fmt.Errorf("--tokenizer: %v", err)
+	}
+	cfg.TokenizerHash = tok.Hash()
+	ds, err := data.Load(cfg.Data, tok, cfg.ValFrac, cfg.Seq+1)
 	if err != nil {
 		return nil, err
 	}
-	m, err := model.New(cfg.ModelConfig(data.VocabBytes), cfg.Seed)
+	m, err := model.New(cfg.ModelConfig(tok.VocabSize()), cfg.Seed)
 	if err != nil {
+		ds.Close()
 		return nil, err
 	}
 	t := &Trainer{
@@ -270,7 +277,7 @@ func (t *Trainer) TrainStep() (StepResult, error) {
 		}
 		t.microPlans[micro] = plan
 		t.sampled[micro] = len(plan)
-		stepFlops += flops.Train(c.Batch, c.Seq, len(plan), c.Dim, data.VocabBytes)
+		stepFlops += flops.Train(c.Batch, c.Seq, len(plan), c.Dim, t.Model.Config.Vocab)
 	}
 	// The schedule uses the progress reached at the end of this step.
 	var progress float64

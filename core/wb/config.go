@@ -6,8 +6,8 @@ import (
 	"math"
 	"sort"
 
-	"workbench/core/data"
 	"workbench/core/flops"
+	"workbench/core/tokenize"
 	"workbench/core/train"
 	"workbench/core/wb/internal/env"
 )
@@ -130,7 +130,17 @@ func FlopsPerStep(cfg TrainConfig) float64 {
 
 // flopsAt returns the FLOPs of one step of cfg at executed depth depth.
 func flopsAt(cfg TrainConfig, depth int) float64 {
-	return float64(cfg.Accum) * flops.Train(cfg.Batch, cfg.Seq, depth, cfg.Dim, data.VocabBytes)
+	return float64(cfg.Accum) * flops.Train(cfg.Batch, cfg.Seq, depth, cfg.Dim, vocabOf(cfg))
+}
+
+// vocabOf returns the vocabulary size of cfg's tokenizer. A tokenizer
+// that does not load counts as bytes here; training reports it.
+func vocabOf(cfg TrainConfig) int {
+	tok, err := tokenize.Load(cfg.Tokenizer)
+	if err != nil {
+		return tokenize.Bytes().VocabSize()
+	}
+	return tok.VocabSize()
 }
 
 // SameBudget returns cfg set up to spend the compute of a full-depth run
