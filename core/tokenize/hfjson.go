@@ -269,7 +269,11 @@ func writeVocab(w *bytes.Buffer, names []string) {
 	w.WriteString("\n    }")
 }
 
+// writeString writes s as a JSON string, leaving <, > and & as they are
+// (as Hugging Face's files do).
 func writeString(w *bytes.Buffer, s string) {
-	b, _ := json.Marshal(s)
-	w.Write(b)
+	e := json.NewEncoder(w)
+	e.SetEscapeHTML(false)
+	e.Encode(s)
+	w.Truncate(w.Len() - 1) // Encode's newline
 }
