@@ -94,9 +94,16 @@ const parallelChunk = 1 << 20
 // texts are encoded in pieces on all cores; pieces are cut only at
 // pre-token boundaries, so the result is the same as in one piece.
 func (t *BPE) Encode(dst []int32, text []byte) ([]int32, error) {
+	return encodeParallel(dst, text, t.encodeSerial), nil
+}
+
+// encodeParallel encodes text with encode, in pieces cut by cutPoint on
+// all cores when the text is large, each worker with its own cache of
+// encoded words.
+func encodeParallel(dst []int32, text []byte, encode func(dst []int32, piece []byte, cache map[string][]int32) []int32) []int32 {
 	workers := runtime.GOMAXPROCS(0)
 	if workers == 1 || len(text) < 2*parallelChunk {
-		return t.encodeSerial(dst, text, make(map[string][]int32)), nil
+		return encode(dst, text, make(map[string][]int32))
 	}
 	var pieces [][]byte
 	for len(text) > 0 {
@@ -117,7 +124,7 @@ func (t *BPE) Encode(dst []int32, text []byte) ([]int32, error) {
 			defer wg.Done()
 			cache := make(map[string][]int32)
 			for i := range next {
-				out[i] = t.encodeSerial(make([]int32, 0, len(pieces[i])/3), pieces[i], cache)
+				out[i] = encode(make([]int32, 0, len(pieces[i])/3), pieces[i], cache)
 			}
 		}()
 	}
@@ -125,14 +132,14 @@ func (t *BPE) Encode(dst []int32, text []byte) ([]int32, error) {
 	for _, o := range out {
 		dst = append(dst, o...)
 	}
-	return dst, nil
+	return dst
 }
 
-// cutPoint returns a pre-token boundary at or after size in text (or
+// cutPoint returns a word boundary at or after size in text (or
 // len(text)): just after a newline that stands between two ASCII
-// characters that are not spaces. Such a newline is always a pre-token of
-// its own, in the whole text as at the end of a piece, so the cut changes
-// nothing.
+// characters that are not spaces. Such a newline is a GPT-2 pre-token of
+// its own, in the whole text as at the end of a piece, and a word
+// separator for WordPiece, so the cut changes nothing.
 func cutPoint(text []byte, size int) int {
 	if len(text) <= size {
 		return len(text)

@@ -85,10 +85,24 @@ func (t *WordPiece) Encode(dst []int32, text []byte) ([]int32, error) {
 	if !utf8.Valid(text) {
 		return dst, fmt.Errorf("text is not UTF-8 at byte offset %d (WordPiece needs UTF-8)", invalidOffset(text))
 	}
+	return encodeParallel(dst, text, t.encodeSerial), nil
+}
+
+// encodeSerial encodes text on the calling goroutine, remembering the ids
+// of words in cache.
+func (t *WordPiece) encodeSerial(dst []int32, text []byte, cache map[string][]int32) []int32 {
 	for _, word := range t.words(text) {
+		if ids, ok := cache[word]; ok {
+			dst = append(dst, ids...)
+			continue
+		}
+		n := len(dst)
 		dst = t.encodeWord(dst, word)
+		if len(cache) < maxCache {
+			cache[word] = append([]int32(nil), dst[n:]...)
+		}
 	}
-	return dst, nil
+	return dst
 }
 
 // invalidOffset returns the offset of the first byte that is not UTF-8.
