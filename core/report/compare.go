@@ -30,6 +30,17 @@ func (r *Run) FinalValLoss() float64 {
 	return math.NaN()
 }
 
+// FinalValBPB returns the last validation loss of the run in bits per
+// byte, NaN when its log does not have it.
+func (r *Run) FinalValBPB() float64 {
+	for i := len(r.Points) - 1; i >= 0; i-- {
+		if r.Points[i].HasVal {
+			return r.Points[i].ValBPB
+		}
+	}
+	return math.NaN()
+}
+
 // Reach returns the FLOPs and wall-clock seconds at which the validation
 // curve first reaches target (loss <= target), and whether it does.
 //
@@ -121,6 +132,7 @@ type MethodResult struct {
 	Runs   []*RunResult // sorted by seed, then name
 
 	Steps, FLOPs, WallS, FinalValLoss Stat // over all runs
+	FinalValBPB                       Stat // over the runs whose logs have bits per byte
 	// The following are over the runs that reach the target only; their
 	// N may be smaller than len(Runs).
 	ReachFLOPs, ReachWallS, FLOPsSaving, WallSaving Stat
@@ -235,7 +247,7 @@ func Compare(runs []*Run, opt Options) (*Comparison, error) {
 			}
 			return a.Name < b.Name
 		})
-		var steps, fl, wall, loss, rf, rw, fs, ws []float64
+		var steps, fl, wall, loss, bpb, rf, rw, fs, ws []float64
 		for i, rr := range m.Runs {
 			r := rr.Run
 			if i > 0 && m.Runs[i-1].Run.Seed == r.Seed {
@@ -245,6 +257,9 @@ func Compare(runs []*Run, opt Options) (*Comparison, error) {
 			fl = append(fl, r.TotalFLOPs())
 			wall = append(wall, r.WallS())
 			loss = append(loss, r.FinalValLoss())
+			if b := r.FinalValBPB(); !math.IsNaN(b) {
+				bpb = append(bpb, b)
+			}
 			if rr.Reached {
 				rf = append(rf, rr.ReachFLOPs)
 				rw = append(rw, rr.ReachWallS)
@@ -256,6 +271,7 @@ func Compare(runs []*Run, opt Options) (*Comparison, error) {
 			c.Runs = append(c.Runs, rr)
 		}
 		m.Steps, m.FLOPs, m.WallS, m.FinalValLoss = NewStat(steps), NewStat(fl), NewStat(wall), NewStat(loss)
+		m.FinalValBPB = NewStat(bpb)
 		m.ReachFLOPs, m.ReachWallS, m.FLOPsSaving, m.WallSaving = NewStat(rf), NewStat(rw), NewStat(fs), NewStat(ws)
 	}
 	return c, nil

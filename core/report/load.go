@@ -32,6 +32,7 @@ type Point struct {
 	LR           float64 // learning rate
 	TrainLoss    float64 // training loss of the step
 	ValLoss      float64 // validation loss; meaningful only when HasVal
+	ValBPB       float64 // the same in bits per byte; NaN in logs that lack val_bpb
 	HasVal       bool    // whether validation ran after this step
 	TokensPerS   float64 // training throughput
 	WallS        float64 // cumulative training wall-clock seconds, evaluation excluded
@@ -150,6 +151,7 @@ type metricsLine struct {
 	LR           float64   `json:"lr"`
 	TrainLoss    float64   `json:"train_loss"`
 	ValLoss      *float64  `json:"val_loss"`
+	ValBPB       *float64  `json:"val_bpb"`
 	TokensPerS   float64   `json:"tokens_per_s"`
 	WallS        *float64  `json:"wall_s"`
 }
@@ -203,6 +205,10 @@ func (r *Run) loadMetrics(path string) error {
 		}
 		if m.ValLoss != nil {
 			p.ValLoss, p.HasVal = *m.ValLoss, true
+			p.ValBPB = math.NaN()
+			if m.ValBPB != nil {
+				p.ValBPB = *m.ValBPB
+			}
 		}
 		if n := len(r.Points); n > 0 && p.Step <= r.Points[n-1].Step {
 			k := n

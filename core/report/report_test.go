@@ -359,14 +359,14 @@ func TestTables(t *testing.T) {
 		row  string
 		want []string
 	}{
-		{"method baseline", []string{"baseline", "2", "1,2", "40 ± 0", "4.00e14 ± 0", "42.0 ± 2.8", "3.0500 ± 0.0707", "3.83e14 [1/2]", "38.3 [1/2]", "4.2% [1/2]", "8.7% [1/2]"}},
-		{"method apollo", []string{"apollo", "2", "1,2", "40 ± 0", "2.80e14 ± 0", "30.4 ± 2.1", "2.9250 ± 0.0354", "1.90e14 ± 3.30e13", "21.1 ± 4.9", "52.5 ± 8.2%", "49.7 ± 11.6%"}},
-		{"method stack", []string{"stack", "1", "1", "40", "3.00e14", "30.0", "3.2000", "—", "—", "—", "—"}},
-		{"run baseline_s1 (ref)", []string{"baseline_s1 (ref)", "baseline", "1", "40", "4.00e14", "40.0", "3.0000", "3.83e14", "38.3", "4.2%", "8.7%"}},
-		{"run baseline_s2 (ref)", []string{"baseline_s2 (ref)", "baseline", "2", "40", "4.00e14", "44.0", "3.1000", "—", "—", "—", "—"}},
-		{"run apollo_s1", []string{"apollo_s1", "apollo", "1", "40", "2.80e14", "29.0", "2.9000", "1.67e14", "17.7", "58.3%", "57.9%"}},
-		{"run apollo_s2", []string{"apollo_s2", "apollo", "2", "40", "2.80e14", "31.9", "2.9500", "2.13e14", "24.6", "46.7%", "41.5%"}},
-		{"run stack_s1", []string{"stack_s1", "stack", "1", "40", "3.00e14", "30.0", "3.2000", "—", "—", "—", "—"}},
+		{"method baseline", []string{"baseline", "2", "1,2", "40 ± 0", "4.00e14 ± 0", "42.0 ± 2.8", "3.0500 ± 0.0707", "—", "3.83e14 [1/2]", "38.3 [1/2]", "4.2% [1/2]", "8.7% [1/2]"}},
+		{"method apollo", []string{"apollo", "2", "1,2", "40 ± 0", "2.80e14 ± 0", "30.4 ± 2.1", "2.9250 ± 0.0354", "—", "1.90e14 ± 3.30e13", "21.1 ± 4.9", "52.5 ± 8.2%", "49.7 ± 11.6%"}},
+		{"method stack", []string{"stack", "1", "1", "40", "3.00e14", "30.0", "3.2000", "—", "—", "—", "—", "—"}},
+		{"run baseline_s1 (ref)", []string{"baseline_s1 (ref)", "baseline", "1", "40", "4.00e14", "40.0", "3.0000", "—", "3.83e14", "38.3", "4.2%", "8.7%"}},
+		{"run baseline_s2 (ref)", []string{"baseline_s2 (ref)", "baseline", "2", "40", "4.00e14", "44.0", "3.1000", "—", "—", "—", "—", "—"}},
+		{"run apollo_s1", []string{"apollo_s1", "apollo", "1", "40", "2.80e14", "29.0", "2.9000", "—", "1.67e14", "17.7", "58.3%", "57.9%"}},
+		{"run apollo_s2", []string{"apollo_s2", "apollo", "2", "40", "2.80e14", "31.9", "2.9500", "—", "2.13e14", "24.6", "46.7%", "41.5%"}},
+		{"run stack_s1", []string{"stack_s1", "stack", "1", "40", "3.00e14", "30.0", "3.2000", "—", "—", "—", "—", "—"}},
 	}
 	for _, tt := range tests {
 		if got := rows[tt.row]; strings.Join(got, " | ") != strings.Join(tt.want, " | ") {
@@ -479,5 +479,34 @@ func TestCommonDir(t *testing.T) {
 		if err != nil || got != tt.want {
 			t.Errorf("CommonDir(%q) = %q, %v; want %q", tt.dirs, got, err, tt.want)
 		}
+	}
+}
+
+// TestFinalValBPB reads val_bpb from a log that has it.
+func TestFinalValBPB(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"config.json", "events.jsonl", "metrics.jsonl"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "runs", "apollo_s1", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == "metrics.jsonl" {
+			b = bytes.ReplaceAll(b, []byte(`"val_loss": 2.9}`), []byte(`"val_loss": 2.9, "val_bpb": 1.25}`))
+		}
+		os.WriteFile(filepath.Join(dir, f), b, 0o644)
+	}
+	r, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.FinalValBPB(); got != 1.25 {
+		t.Errorf("FinalValBPB = %v, want 1.25", got)
+	}
+	old, err := Load(filepath.Join("testdata", "runs", "apollo_s1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := old.FinalValBPB(); !math.IsNaN(got) {
+		t.Errorf("a log without val_bpb: FinalValBPB = %v, want NaN", got)
 	}
 }

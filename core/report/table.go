@@ -23,8 +23,8 @@ type table struct {
 // methodTable returns the per-method table of c.
 func (c *Comparison) methodTable() table {
 	t := table{
-		header: []string{"method", "n", "seeds", "steps", "FLOPs", "wall s", "final val loss", "FLOPs to target", "wall s to target", "FLOPs saving", "wall saving"},
-		right:  []bool{false, true, false, true, true, true, true, true, true, true, true},
+		header: []string{"method", "n", "seeds", "steps", "FLOPs", "wall s", "final val loss", "final val bpb", "FLOPs to target", "wall s to target", "FLOPs saving", "wall saving"},
+		right:  []bool{false, true, false, true, true, true, true, true, true, true, true, true},
 	}
 	for _, m := range c.Methods {
 		n := len(m.Runs)
@@ -35,7 +35,7 @@ func (c *Comparison) methodTable() table {
 		t.rows = append(t.rows, []string{
 			m.Method, strconv.Itoa(n), strings.Join(seeds, ","),
 			statCell(m.Steps, fmtSteps, 0), statCell(m.FLOPs, Sci, 0), statCell(m.WallS, fmtWall, 0),
-			statCell(m.FinalValLoss, fmtLoss, 0),
+			statCell(m.FinalValLoss, fmtLoss, 0), statCell(m.FinalValBPB, fmtLoss, n),
 			statCell(m.ReachFLOPs, Sci, n), statCell(m.ReachWallS, fmtWall, n),
 			c.savingCell(m.FLOPsSaving, n), c.savingCell(m.WallSaving, n),
 		})
@@ -46,8 +46,8 @@ func (c *Comparison) methodTable() table {
 // runTable returns the per-run table of c.
 func (c *Comparison) runTable() table {
 	t := table{
-		header: []string{"run", "method", "seed", "steps", "FLOPs", "wall s", "final val loss", "FLOPs to target", "wall s to target", "FLOPs saving", "wall saving"},
-		right:  []bool{false, false, true, true, true, true, true, true, true, true, true},
+		header: []string{"run", "method", "seed", "steps", "FLOPs", "wall s", "final val loss", "final val bpb", "FLOPs to target", "wall s to target", "FLOPs saving", "wall saving"},
+		right:  []bool{false, false, true, true, true, true, true, true, true, true, true, true},
 	}
 	for _, rr := range c.Runs {
 		r := rr.Run
@@ -57,13 +57,16 @@ func (c *Comparison) runTable() table {
 		}
 		row := []string{
 			name, r.Method, strconv.Itoa(r.Seed), strconv.Itoa(r.Steps()),
-			Sci(r.TotalFLOPs()), fmtWall(r.WallS()), fmtLoss(r.FinalValLoss()),
+			Sci(r.TotalFLOPs()), fmtWall(r.WallS()), fmtLoss(r.FinalValLoss()), none,
 			none, none, none, none,
 		}
+		if b := r.FinalValBPB(); !math.IsNaN(b) {
+			row[7] = fmtLoss(b)
+		}
 		if rr.Reached {
-			row[7], row[8] = Sci(rr.ReachFLOPs), fmtWall(rr.ReachWallS)
+			row[8], row[9] = Sci(rr.ReachFLOPs), fmtWall(rr.ReachWallS)
 			if c.HasRef {
-				row[9], row[10] = fmtPercent(rr.FLOPsSaving)+"%", fmtPercent(rr.WallSaving)+"%"
+				row[10], row[11] = fmtPercent(rr.FLOPsSaving)+"%", fmtPercent(rr.WallSaving)+"%"
 			}
 		}
 		t.rows = append(t.rows, row)
