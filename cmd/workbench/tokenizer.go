@@ -61,6 +61,9 @@ func runTokenizer(args []string, stdout, stderr io.Writer) error {
 		texts = append(texts, b)
 		total += len(b)
 	}
+	if total == 0 {
+		return fmt.Errorf("the data files are empty")
+	}
 	start := time.Now()
 	progress := func(done, all int) {
 		fmt.Fprintf(stderr, "\rmerges %d/%d  %.0fs ", done, all, time.Since(start).Seconds())

@@ -166,6 +166,22 @@ func TestEncodeDirErrors(t *testing.T) {
 	}
 }
 
+// hugeVocab is a tokenizer whose vocabulary does not fit uint32 ids.
+type hugeVocab struct{ tokenize.Tokenizer }
+
+func (hugeVocab) VocabSize() int { return 1 << 33 }
+
+func TestEncodeDirVocabTooLarge(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "tok")
+	_, err := EncodeDir(hugeVocab{tokenize.Bytes()}, writeDocs(t, 1000, 1000), out, SplitBytes, 0.1, nil)
+	if err == nil || !strings.Contains(err.Error(), "vocabulary of 8589934592 does not fit uint32 token files") {
+		t.Errorf("got %v", err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a failed encode left its output directory")
+	}
+}
+
 func TestOpenDirErrors(t *testing.T) {
 	files := writeDocs(t, 1000, 1000)
 	good := filepath.Join(t.TempDir(), "tok")

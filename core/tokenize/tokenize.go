@@ -11,6 +11,7 @@ package tokenize
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -48,8 +49,12 @@ type Tokenizer interface {
 	JSON() ([]byte, error)
 }
 
-// FileName is the name of the file a tokenizer is saved as.
-const FileName = "tokenizer.json"
+// FileName is the name of the file a tokenizer is saved as; Save writes
+// ConfigFileName beside it.
+const (
+	FileName       = "tokenizer.json"
+	ConfigFileName = "tokenizer_config.json"
+)
 
 // Load returns the tokenizer named by spec: "bytes", "gpt2", or the path of
 // a Hugging Face tokenizer.json (or of a directory holding one).
@@ -78,16 +83,38 @@ func Load(spec string) (Tokenizer, error) {
 	return t, nil
 }
 
-// Save writes t's tokenizer.json into dir atomically.
+// Save writes t's tokenizer.json into dir, and a tokenizer_config.json
+// that tells transformers' AutoTokenizer to load it as a
+// PreTrainedTokenizerFast with its special tokens, each file atomically.
 func Save(t Tokenizer, dir string) error {
 	b, err := t.JSON()
 	if err != nil {
 		return err
 	}
-	return fsutil.WriteFileAtomic(filepath.Join(dir, FileName), 0o644, func(w io.Writer) error {
-		_, err := w.Write(b)
+	cfg := map[string]any{"tokenizer_class": "PreTrainedTokenizerFast", "clean_up_tokenization_spaces": false}
+	for tok, roles := range map[string][]string{
+		EndOfText: {"bos_token", "eos_token", "unk_token"},
+		"[UNK]":   {"unk_token"}, "[PAD]": {"pad_token"}, "[CLS]": {"cls_token"}, "[SEP]": {"sep_token"}, "[MASK]": {"mask_token"},
+	} {
+		if _, ok := t.Special()[tok]; ok {
+			for _, r := range roles {
+				cfg[r] = tok
+			}
+		}
+	}
+	cb, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
 		return err
-	})
+	}
+	for name, content := range map[string][]byte{FileName: b, ConfigFileName: append(cb, '\n')} {
+		if err := fsutil.WriteFileAtomic(filepath.Join(dir, name), 0o644, func(w io.Writer) error {
+			_, err := w.Write(content)
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // hashJSON returns the sha256 of a tokenizer.json encoding.

@@ -165,6 +165,9 @@ func TestJSONRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tok.Name(), err)
 		}
+		if cfg, _ := os.ReadFile(filepath.Join(dir, ConfigFileName)); !strings.Contains(string(cfg), `"tokenizer_class": "PreTrainedTokenizerFast"`) {
+			t.Errorf("%s: %s is %q", tok.Name(), ConfigFileName, cfg)
+		}
 		if back.Hash() != tok.Hash() || back.VocabSize() != tok.VocabSize() {
 			t.Errorf("%s: reloaded hash %s vocab %d, want %s %d", tok.Name(), back.Hash(), back.VocabSize(), tok.Hash(), tok.VocabSize())
 		}
