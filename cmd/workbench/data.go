@@ -45,16 +45,9 @@ func runDataEncode(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "token directory to write (must not exist or be empty)")
 	valFrac := fs.Float64("val-frac", 0.1, "fraction of the bytes held out for validation")
 	split := fs.String("split", data.SplitDocuments, "documents: whole files go to validation; bytes: the last --val-frac of the text (always so for one file)")
-	args, dataArgs := takeDataFiles(args)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	files, err := dataFiles(dataArgs, fs.Args())
+	files, err := parseDataFlags(fs, args, out)
 	if err != nil {
 		return err
-	}
-	if *out == "" {
-		return fmt.Errorf("--out is required")
 	}
 	tok, err := tokenize.Load(*tokSpec)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -31,16 +32,9 @@ func runTokenizer(args []string, stdout, stderr io.Writer) error {
 	fs.String("data", "", "text files or directories of .txt files to train on (--data a.txt b.txt DIR ...)")
 	out := fs.String("out", "", "directory to write tokenizer.json into (wordpiece: also vocab.txt)")
 	lowercase := fs.Bool("lowercase", false, "wordpiece: lowercase and strip accents (BERT uncased)")
-	args, dataArgs := takeDataFiles(args[1:])
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	files, err := dataFiles(dataArgs, fs.Args())
+	files, err := parseDataFlags(fs, args[1:], out)
 	if err != nil {
 		return err
-	}
-	if *out == "" {
-		return fmt.Errorf("--out is required")
 	}
 	if *kind != "bpe" && *kind != "wordpiece" {
 		return fmt.Errorf("--kind must be bpe or wordpiece, got %q", *kind)
@@ -95,6 +89,23 @@ func runTokenizer(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "%s: %s tokenizer, vocabulary %d, trained on %d files (%d bytes) in %.1fs\n",
 		filepath.Join(*out, tokenize.FileName), tok.Name(), tok.VocabSize(), len(files), total, time.Since(start).Seconds())
 	return nil
+}
+
+// parseDataFlags parses the flags of a command that reads data files
+// ("--data FILE..." and --out, which is required) and returns the files.
+func parseDataFlags(fs *flag.FlagSet, args []string, out *string) ([]string, error) {
+	args, dataArgs := takeDataFiles(args)
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	files, err := dataFiles(dataArgs, fs.Args())
+	if err != nil {
+		return nil, err
+	}
+	if *out == "" {
+		return nil, fmt.Errorf("--out is required")
+	}
+	return files, nil
 }
 
 // takeDataFiles removes "--data FILE..." from args: the values that

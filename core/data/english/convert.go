@@ -418,6 +418,17 @@ func (r *rReader) int() int32 {
 	return v
 }
 
+// length reads the length of a vector of items of width bytes and checks
+// that they fit in the data.
+func (r *rReader) length(width int) (int, bool) {
+	n := int(r.int())
+	if n < 0 || r.p+width*n > len(r.b) {
+		r.fail("bad length")
+		return 0, false
+	}
+	return n, true
+}
+
 func (r *rReader) fail(msg string) {
 	if r.err == nil {
 		r.err = fmt.Errorf("R data at byte %d: %s", r.p, msg)
@@ -465,9 +476,8 @@ func (r *rReader) item(depth int) any {
 		r.p += n
 		return s
 	case 16, 19, 20:
-		n := int(r.int())
-		if n < 0 || n > len(r.b) {
-			r.fail("bad length")
+		n, ok := r.length(4) // every item takes at least 4 bytes
+		if !ok {
 			return nil
 		}
 		l := make([]any, n)
@@ -476,9 +486,8 @@ func (r *rReader) item(depth int) any {
 		}
 		v = l
 	case 13, 10:
-		n := int(r.int())
-		if n < 0 || r.p+4*n > len(r.b) {
-			r.fail("bad length")
+		n, ok := r.length(4)
+		if !ok {
 			return nil
 		}
 		l := make([]int32, n)
@@ -487,9 +496,8 @@ func (r *rReader) item(depth int) any {
 		}
 		v = l
 	case 14:
-		n := int(r.int())
-		if n < 0 || r.p+8*n > len(r.b) {
-			r.fail("bad length")
+		n, ok := r.length(8)
+		if !ok {
 			return nil
 		}
 		l := make([]float64, n)
