@@ -83,6 +83,11 @@ func TestSubwordRun(t *testing.T) {
 	if code, _, stderr := run("eval", "--model", model, "--data", byteTokens); code == 0 || !strings.Contains(stderr, "was made with tokenizer bytes") {
 		t.Errorf("eval on another tokenizer's token file: exit %d, %s", code, stderr)
 	}
+	// A model cannot grow into a run with another tokenizer.
+	code, _, stderr := run(append([]string{"train", "--data", text, "--grow-from", out, "--out", filepath.Join(dir, "grown"), "--steps", "2"}, smallModel...)...)
+	if code == 0 || !strings.Contains(stderr, "vocabulary differs, tokenizer differs") {
+		t.Errorf("grow-from a run with another tokenizer: exit %d, %s", code, stderr)
+	}
 	// The export holds the tokenizer.
 	hf := filepath.Join(dir, "hf")
 	mustRun(t, "ckpt", "export", filepath.Join(out, "ckpt", "step-000006.safetensors"), "--out", hf)

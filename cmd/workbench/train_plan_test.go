@@ -44,7 +44,7 @@ func TestTrainPlanAndGrowFrom(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--layers", "4", "--dim", "64", "--grow-from", small, "--expander", "stack"}, "cannot grow its model (2 layers, d=32, 2 heads, seq 16, vocab 256, gpt2) into this run's (4 layers, d=64, 2 heads, seq 16, vocab 256, gpt2): width differs"},
+		{[]string{"--layers", "4", "--dim", "64", "--grow-from", small, "--expander", "stack"}, "cannot grow its model (2 layers, d=32, 2 heads, seq 16, vocab 256, gpt2, tokenizer bytes) into this run's (4 layers, d=64, 2 heads, seq 16, vocab 256, gpt2, tokenizer bytes): width differs"},
 		{[]string{"--plan", "raptr", "--sampler", "lvps"}, `drop sampler "lvps"`},
 		{[]string{"--plan", "nosuch"}, "nosuch"},
 		{[]string{"--schedule", "linear"}, `schedule must be cosine or wsd, got "linear"`},

@@ -17,9 +17,9 @@ import (
 type grownModel struct {
 	model *model.Model
 	flops float64 // training FLOPs that made it; 0 if unknown
-	// arch and tokenizer describe it as its run recorded them ("" if not
-	// recorded).
-	arch, tokenizer string
+	// arch, tokenizer and tokenizerHash describe it as its run recorded
+	// them ("" if not recorded).
+	arch, tokenizer, tokenizerHash string
 }
 
 // loadGrown reads the model at path: a run directory (its
@@ -91,6 +91,9 @@ func loadGrown(path string) (*grownModel, error) {
 	if v, ok := meta["tokenizer"].(string); ok {
 		g.tokenizer = v
 	}
+	if v, ok := meta["tokenizer_hash"].(string); ok {
+		g.tokenizerHash = v
+	}
 	return g, nil
 }
 
@@ -136,8 +139,8 @@ func (t *Trainer) GrowFrom(path string) (int, error) {
 	if g.arch != "" && g.arch != arch {
 		why = append(why, "architecture differs")
 	}
-	tok := t.tokenizerName()
-	if g.tokenizer != "" && tok != "" && g.tokenizer != tok {
+	tok := t.Config.Tokenizer
+	if (g.tokenizer != "" && tok != "" && g.tokenizer != tok) || (g.tokenizerHash != "" && g.tokenizerHash != t.Config.TokenizerHash) {
 		why = append(why, "tokenizer differs")
 	}
 	if small.Layers > first {
@@ -161,17 +164,4 @@ func (t *Trainer) GrowFrom(path string) (int, error) {
 		t.Flops = g.flops
 	}
 	return small.Layers, nil
-}
-
-// tokenizerName returns the tokenizer the run's configuration records, or
-// "" if it records none.
-func (t *Trainer) tokenizerName() string {
-	b, err := json.Marshal(t.Config)
-	if err != nil {
-		return ""
-	}
-	var m map[string]any
-	json.Unmarshal(b, &m)
-	s, _ := m["tokenizer"].(string)
-	return s
 }
