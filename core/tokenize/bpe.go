@@ -87,8 +87,9 @@ func (t *BPE) JSON() ([]byte, error) {
 	return t.json, t.jsonErr
 }
 
-// parallelChunk is the size of the pieces of text encoded concurrently.
-const parallelChunk = 1 << 20
+// parallelChunk is the size of the pieces of text encoded concurrently
+// (a variable so that tests cut small texts into many pieces).
+var parallelChunk = 1 << 20
 
 // Encode appends the ids of text to dst. Any bytes are accepted. Large
 // texts are encoded in pieces on all cores; pieces are cut only at

@@ -96,7 +96,9 @@ func TestGPT2MatchesLibrary(t *testing.T) {
 }
 
 func TestParallelEncodeMatchesSerial(t *testing.T) {
-	text := bytes.Repeat(datasets.TinyShakespeare, 3)
+	defer func(n int) { parallelChunk = n }(parallelChunk)
+	parallelChunk = 64 << 10 // the corpus in 17 pieces
+	text := datasets.TinyShakespeare
 	g, w := mustGPT2(t), trainSmallWordPiece(t)
 	for _, tc := range []struct {
 		tok    Tokenizer
