@@ -147,10 +147,26 @@ func FuzzRoundTrip(f *testing.F) {
 	for _, s := range tricky {
 		f.Add([]byte(s))
 	}
-	g := mustGPT2(f)
+	g, b, w := mustGPT2(f), trainSmallBPE(f), trainSmallWordPiece(f)
 	f.Fuzz(func(t *testing.T, text []byte) {
 		roundTrip(t, Bytes(), text)
 		roundTrip(t, g, text)
+		roundTrip(t, b, text)
+		// WordPiece is lossy: decoding gives the normalized words, unless
+		// one was unknown.
+		if !utf8.Valid(text) {
+			return
+		}
+		ids := encode(t, w, text)
+		for _, id := range ids {
+			if id == w.unk {
+				return
+			}
+		}
+		back, err := w.Decode(nil, ids)
+		if want := strings.Join(w.words(text), " "); err != nil || string(back) != want {
+			t.Fatalf("wordpiece: decode(encode(%q)) = %q, want %q (%v)", text, back, want, err)
+		}
 	})
 }
 
