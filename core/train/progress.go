@@ -27,7 +27,7 @@ func (r *Run) showProgress(res StepResult, val float64) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "step %d/%d  loss %.4f", r.Step, c.Steps, res.Loss)
 	if !math.IsNaN(val) {
-		fmt.Fprintf(&b, "  val %.4f", val)
+		fmt.Fprintf(&b, "  val %.4f (%.3f bpb)", val, r.Data.ValBPB(val))
 	}
 	if len(c.Stages) > 1 {
 		fmt.Fprintf(&b, "  N=%d L'=%v", r.Real, res.SampledDepth)
