@@ -12,39 +12,23 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+
+	"workbench/core/runlog"
 )
 
 // File names inside a run directory.
 const (
-	ConfigFile  = "config.json"   // the run's settings, one JSON object
-	MetricsFile = "metrics.jsonl" // one JSON object per logged optimizer step
-	EventsFile  = "events.jsonl"  // optional: one JSON object per expansion
+	ConfigFile  = runlog.ConfigFile  // the run's settings, one JSON object
+	MetricsFile = runlog.MetricsFile // one JSON object per logged optimizer step
+	EventsFile  = runlog.EventsFile  // optional: one JSON object per expansion
 )
 
-// Point is one line of metrics.jsonl: the state after a logged optimizer step.
-type Point struct {
-	Step         int     // completed optimizer steps, counted from 1
-	Tokens       int64   // cumulative training tokens
-	FLOPs        float64 // cumulative training FLOPs
-	Stage        int     // stage index
-	Depth        int     // real (physical) layers
-	SampledDepth []int   // executed depth of each micro-batch, or one value
-	LR           float64 // learning rate
-	TrainLoss    float64 // training loss of the step
-	ValLoss      float64 // validation loss; meaningful only when HasVal
-	ValBPB       float64 // the same in bits per byte; NaN in logs that lack val_bpb
-	HasVal       bool    // whether validation ran after this step
-	TokensPerS   float64 // training throughput
-	WallS        float64 // cumulative training wall-clock seconds, evaluation excluded
-}
+// Point is one line of metrics.jsonl: the state after a logged optimizer
+// step, as core/train writes it.
+type Point = runlog.Metrics
 
 // Event is one line of events.jsonl: an expansion of the real layers.
-type Event struct {
-	Step          int      // optimizer step at which the expansion happened
-	From, To      int      // real layers before and after
-	Map           []int    // source slot of each new slot
-	ValFullBefore *float64 // full-depth validation loss before expansion, if logged
-}
+type Event = runlog.Event
 
 // Run is a loaded run directory.
 type Run struct {
@@ -140,75 +124,23 @@ func (r *Run) loadConfig(path string) error {
 	return nil
 }
 
-// metricsLine is the JSON form of a Point; pointers mark required fields.
-type metricsLine struct {
-	Step         *int      `json:"step"`
-	Tokens       int64     `json:"tokens"`
-	FLOPs        *float64  `json:"flops"`
-	Stage        int       `json:"stage"`
-	Depth        int       `json:"depth"`
-	SampledDepth depthList `json:"sampled_depth"`
-	LR           float64   `json:"lr"`
-	TrainLoss    float64   `json:"train_loss"`
-	ValLoss      *float64  `json:"val_loss"`
-	ValBPB       *float64  `json:"val_bpb"`
-	TokensPerS   float64   `json:"tokens_per_s"`
-	WallS        *float64  `json:"wall_s"`
-}
-
-// depthList accepts a JSON integer or a list of integers.
-type depthList []int
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (d *depthList) UnmarshalJSON(b []byte) error {
-	var one int
-	if err := json.Unmarshal(b, &one); err == nil {
-		*d = depthList{one}
-		return nil
-	}
-	var many []int
-	if err := json.Unmarshal(b, &many); err != nil {
-		return errors.New(`field "sampled_depth": want an integer or a list of integers`)
-	}
-	*d = many
-	return nil
-}
-
 func (r *Run) loadMetrics(path string) error {
 	data, err := readFile(path)
 	if err != nil {
 		return err
 	}
 	err = eachLine(path, data, &r.Warnings, func(line int, b []byte) error {
-		var m metricsLine
-		if err := strictDecode(b, &m); err != nil {
+		var p Point
+		if err := strictDecode(b, &p); err != nil {
 			return err
 		}
 		switch {
-		case m.Step == nil:
-			return errors.New(`missing "step"`)
-		case m.FLOPs == nil:
-			return errors.New(`missing "flops"`)
-		case m.WallS == nil:
-			return errors.New(`missing "wall_s"`)
-		case *m.Step < 0:
-			return fmt.Errorf(`"step" is %d, want a count >= 0`, *m.Step)
-		case !finite(*m.FLOPs) || *m.FLOPs < 0:
-			return fmt.Errorf(`"flops" is %g, want a number >= 0`, *m.FLOPs)
-		case !finite(*m.WallS) || *m.WallS < 0:
-			return fmt.Errorf(`"wall_s" is %g, want a number >= 0`, *m.WallS)
-		}
-		p := Point{
-			Step: *m.Step, Tokens: m.Tokens, FLOPs: *m.FLOPs, Stage: m.Stage, Depth: m.Depth,
-			SampledDepth: m.SampledDepth, LR: m.LR, TrainLoss: m.TrainLoss,
-			TokensPerS: m.TokensPerS, WallS: *m.WallS,
-		}
-		if m.ValLoss != nil {
-			p.ValLoss, p.HasVal = *m.ValLoss, true
-			p.ValBPB = math.NaN()
-			if m.ValBPB != nil {
-				p.ValBPB = *m.ValBPB
-			}
+		case p.Step < 0:
+			return fmt.Errorf(`"step" is %d, want a count >= 0`, p.Step)
+		case !finite(p.FLOPs) || p.FLOPs < 0:
+			return fmt.Errorf(`"flops" is %g, want a number >= 0`, p.FLOPs)
+		case !finite(p.WallS) || p.WallS < 0:
+			return fmt.Errorf(`"wall_s" is %g, want a number >= 0`, p.WallS)
 		}
 		if n := len(r.Points); n > 0 && p.Step <= r.Points[n-1].Step {
 			k := n
@@ -253,20 +185,11 @@ func (r *Run) loadEvents(path string) error {
 		return err
 	}
 	return eachLine(path, data, &r.Warnings, func(line int, b []byte) error {
-		var e struct {
-			Step          *int     `json:"step"`
-			From          int      `json:"from"`
-			To            int      `json:"to"`
-			Map           []int    `json:"map"`
-			ValFullBefore *float64 `json:"val_full_before"`
-		}
+		var e Event
 		if err := strictDecode(b, &e); err != nil {
 			return err
 		}
-		if e.Step == nil {
-			return errors.New(`missing "step"`)
-		}
-		r.Events = append(r.Events, Event{Step: *e.Step, From: e.From, To: e.To, Map: e.Map, ValFullBefore: e.ValFullBefore})
+		r.Events = append(r.Events, e)
 		return nil
 	})
 }

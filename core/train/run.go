@@ -15,6 +15,7 @@ import (
 
 	"workbench/core/ckpt"
 	"workbench/core/fsutil"
+	"workbench/core/runlog"
 	"workbench/core/tokenize"
 )
 
@@ -36,6 +37,7 @@ type Run struct {
 	CkptFailures int
 
 	metrics, events *os.File
+	line            []byte // the metrics line being written, reused
 	lastLog         time.Time
 	lastLogTokens   int64
 	lastLogWall     float64
@@ -119,10 +121,10 @@ func newRun(t *Trainer, dir string, progress io.Writer) *Run {
 // checkpoint), and a line torn by a crash.
 func (r *Run) openLogs(step int) error {
 	var err error
-	if r.metrics, err = openLog(filepath.Join(r.Dir, "metrics.jsonl"), step, func(s int) bool { return s <= step }); err != nil {
+	if r.metrics, err = openLog(filepath.Join(r.Dir, runlog.MetricsFile), step, func(s int) bool { return s <= step }); err != nil {
 		return err
 	}
-	if r.events, err = openLog(filepath.Join(r.Dir, "events.jsonl"), step, func(s int) bool { return s < step }); err != nil {
+	if r.events, err = openLog(filepath.Join(r.Dir, runlog.EventsFile), step, func(s int) bool { return s < step }); err != nil {
 		r.metrics.Close()
 		return err
 	}
@@ -358,28 +360,24 @@ func (r *Run) LogStep(res StepResult, val float64) error {
 	now := time.Now()
 	rate := float64(r.Tokens-r.lastLogTokens) / math.Max(r.WallSeconds-r.lastLogWall, 1e-9)
 	r.lastLog, r.lastLogTokens, r.lastLogWall = now, r.Tokens, r.WallSeconds
-	line := map[string]any{
-		"step": r.Step, "tokens": r.Tokens, "flops": r.Flops, "stage": r.Stage, "depth": r.Real,
-		"lr": res.LR, "train_loss": res.Loss, "train_bpb": r.Data.TrainBPB(res.Loss), "grad_norm": res.GradNorm,
-		"tokens_per_s": math.Round(rate), "wall_s": r.WallSeconds,
+	m := runlog.Metrics{
+		Step: r.Step, Tokens: r.Tokens, FLOPs: r.Flops, Stage: r.Stage, Depth: r.Real,
+		SampledDepth: res.SampledDepth, LR: res.LR, TrainLoss: res.Loss, TrainBPB: r.Data.TrainBPB(res.Loss),
+		GradNorm: res.GradNorm, ValLoss: val, ValBPB: r.Data.ValBPB(val), HasVal: !math.IsNaN(val),
+		TokensPerS: math.Round(rate), WallS: r.WallSeconds,
 	}
-	if len(res.SampledDepth) == 1 {
-		line["sampled_depth"] = res.SampledDepth[0]
-	} else {
-		line["sampled_depth"] = res.SampledDepth
+	if !identityPlans(res.Plans, r.Real) {
+		m.Plans = res.Plans
 	}
-	if !math.IsNaN(val) {
-		line["val_loss"] = val
-		line["val_bpb"] = r.Data.ValBPB(val)
+	var err error
+	if r.line, err = m.AppendJSON(r.line[:0]); err != nil {
+		return err
 	}
-	if plans := res.Plans; !identityPlans(plans, r.Real) {
-		if len(plans) == 1 {
-			line["plan"] = plans[0]
-		} else {
-			line["plan"] = plans
-		}
+	r.line = append(r.line, '\n')
+	if _, err := r.metrics.Write(r.line); err != nil {
+		return fmt.Errorf("writing %s: %v", r.metrics.Name(), err)
 	}
-	return appendJSONLine(r.metrics, line)
+	return nil
 }
 
 // ExpandLogged expands to newReal real layers and records the event with
@@ -410,30 +408,19 @@ func (r *Run) ExpandLogged(newReal int) error {
 	if err != nil {
 		return err
 	}
-	event := map[string]any{
-		"event": "expand", "step": r.Step, "flops": r.Flops, "stage": r.Stage,
-		"from": before, "to": newReal, "map": src,
-		"val_native_before": nb, "val_native_after": na,
+	event := runlog.Event{
+		Kind: runlog.EventExpand, Step: r.Step, FLOPs: r.Flops, Stage: r.Stage,
+		From: before, To: newReal, Map: src, ValNativeBefore: nb, ValNativeAfter: na,
 	}
 	if !math.IsNaN(fb) {
-		event["val_full_before"], event["val_full_after"] = fb, fa
+		event.ValFullBefore, event.ValFullAfter = &fb, &fa
 	}
 	return appendJSONLine(r.events, event)
 }
 
 // Summary is the record of a finished (or interrupted) run, written to
 // summary.json.
-type Summary struct {
-	Steps        int     `json:"steps"`
-	Tokens       int64   `json:"tokens"`
-	Flops        float64 `json:"flops"`
-	WallSeconds  float64 `json:"wall_s"`
-	Interrupted  bool    `json:"interrupted"`
-	ValLoss      float64 `json:"val_loss"`      // whole validation split, final model at full depth
-	ValBPB       float64 `json:"bits_per_byte"` // the same in bits per byte
-	ValTokens    int     `json:"val_tokens"`    // tokens predicted
-	TokensPerSec float64 `json:"tokens_per_s"`
-}
+type Summary = runlog.Summary
 
 // Finish evaluates the final model on the whole validation split (at
 // full depth if the run reached it, else at the evaluation depth) and
@@ -458,7 +445,7 @@ func (r *Run) Finish(interrupted bool) error {
 	if err := r.SaveModel(filepath.Join(r.Dir, "model.safetensors")); err != nil {
 		return err
 	}
-	if err := writeJSON(filepath.Join(r.Dir, "summary.json"), s); err != nil {
+	if err := writeJSON(filepath.Join(r.Dir, runlog.SummaryFile), s); err != nil {
 		return err
 	}
 	if r.Status != nil {

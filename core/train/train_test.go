@@ -11,6 +11,7 @@ import (
 
 	"workbench/core/grow"
 	"workbench/core/kern"
+	"workbench/core/runlog"
 )
 
 // smallConfig is a model small enough to train in well under a second.
@@ -145,43 +146,43 @@ func TestProgressiveRunLogsExpansions(t *testing.T) {
 		step, from, to int
 		src            []int
 	}{{3, 1, 2, []int{0, 0}}, {6, 2, 4, []int{0, 0, 1, 1}}} {
-		var e struct {
-			Step, From, To int
-			Map            []int
-			VFB            float64 `json:"val_full_before"`
-			VFA            float64 `json:"val_full_after"`
-			VNB            float64 `json:"val_native_before"`
-			VNA            float64 `json:"val_native_after"`
-		}
+		var e runlog.Event
 		if err := json.Unmarshal([]byte(lines[i]), &e); err != nil {
 			t.Fatal(err)
 		}
 		if e.Step != want.step || e.From != want.from || e.To != want.to || !equalInts(e.Map, want.src) {
 			t.Errorf("event %d = %+v, want %+v", i, e, want)
 		}
+		if e.ValFullBefore == nil || e.ValFullAfter == nil {
+			t.Fatalf("event %d lacks the full-depth losses: %s", i, lines[i])
+		}
 		// Interpolation with N_old | N_new | L keeps the full-depth
 		// function: the same loss, bit for bit.
-		if e.VFB != e.VFA {
-			t.Errorf("event %d: full-depth loss changed across interpolation: %v -> %v", i, e.VFB, e.VFA)
+		if *e.ValFullBefore != *e.ValFullAfter {
+			t.Errorf("event %d: full-depth loss changed across interpolation: %v -> %v", i, *e.ValFullBefore, *e.ValFullAfter)
 		}
-		if e.VNB == e.VNA {
-			t.Errorf("event %d: native-depth loss did not change (%v)", i, e.VNB)
+		if e.ValNativeBefore == e.ValNativeAfter {
+			t.Errorf("event %d: native-depth loss did not change (%v)", i, e.ValNativeBefore)
 		}
 	}
-	var last map[string]any
 	m, _ := os.ReadFile(filepath.Join(c.Out, "metrics.jsonl"))
 	ml := strings.Split(strings.TrimSpace(string(m)), "\n")
 	if len(ml) != c.Steps {
 		t.Fatalf("%d metrics lines, want %d", len(ml), c.Steps)
 	}
-	json.Unmarshal([]byte(ml[len(ml)-1]), &last)
-	for _, k := range []string{"step", "tokens", "flops", "stage", "depth", "sampled_depth", "lr", "train_loss", "val_loss", "tokens_per_s", "wall_s"} {
-		if _, ok := last[k]; !ok {
-			t.Errorf("last metrics line lacks %q: %v", k, last)
+	var last runlog.Metrics
+	if err := json.Unmarshal([]byte(ml[len(ml)-1]), &last); err != nil {
+		t.Fatal(err)
+	}
+	var keys map[string]any
+	json.Unmarshal([]byte(ml[len(ml)-1]), &keys)
+	for _, k := range []string{"step", "tokens", "flops", "stage", "depth", "sampled_depth", "lr", "train_loss", "grad_norm", "val_loss", "tokens_per_s", "wall_s"} {
+		if _, ok := keys[k]; !ok {
+			t.Errorf("last metrics line lacks %q: %s", k, ml[len(ml)-1])
 		}
 	}
-	if last["stage"].(float64) != 2 || last["depth"].(float64) != 4 {
-		t.Errorf("final stage/depth = %v/%v, want 2/4", last["stage"], last["depth"])
+	if last.Step != c.Steps || last.Stage != 2 || last.Depth != 4 || !last.HasVal || len(last.SampledDepth) != 1 {
+		t.Errorf("last metrics line %+v, want step %d, stage 2, depth 4, one sampled depth and a val_loss", last, c.Steps)
 	}
 	for _, f := range []string{"config.json", "model.safetensors", "summary.json"} {
 		if _, err := os.Stat(filepath.Join(c.Out, f)); err != nil {
