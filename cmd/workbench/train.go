@@ -33,7 +33,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.Resume != "" {
 		// The run's own settings, with the flags given on top.
-		base, err := resumeConfig(cfg.Resume)
+		base, err := resumeConfig(cfg.Resume, stderr)
 		if err != nil {
 			return err
 		}
@@ -90,20 +90,25 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 }
 
 // resumeConfig reads the settings of the run in dir from its config.json,
-// as the base of a resumed run.
-func resumeConfig(dir string) (train.Config, error) {
+// as the base of a resumed run. A run directory killed before it wrote
+// config.json (it holds nothing but the lock and temporary files) is
+// restarted with the defaults, which the flags given then override.
+func resumeConfig(dir string, stderr io.Writer) (train.Config, error) {
 	c := train.Defaults() // settings the file predates keep their defaults
 	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
+		if !errors.Is(err, os.ErrNotExist) {
+			return c, fmt.Errorf("--resume %s: %v", dir, err)
+		}
+		if _, serr := os.Stat(dir); serr != nil || !train.HoldsNoRun(dir) {
 			return c, fmt.Errorf("--resume %s: not a run directory (no config.json)", dir)
 		}
-		return c, fmt.Errorf("--resume %s: %v", dir, err)
-	}
-	if err := json.Unmarshal(b, &c); err != nil {
+		fmt.Fprintf(stderr, "--resume %s: the run stopped before writing config.json; starting it with the flags given\n", dir)
+	} else if err := json.Unmarshal(b, &c); err != nil {
 		return c, fmt.Errorf("--resume %s: config.json: %v", dir, err)
 	}
-	c.Resume, c.Out, c.Force, c.Init = dir, dir, false, ""
+	// Init stays: a run without a checkpoint restarts from it.
+	c.Resume, c.Out, c.Force = dir, dir, false
 	return c, nil
 }
 

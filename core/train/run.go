@@ -35,9 +35,13 @@ type Run struct {
 	// CkptFailures counts the periodic checkpoints that could not be
 	// written (each was reported on Status; training went on).
 	CkptFailures int
+	// Restarted is set when Resume found no checkpoint and started the
+	// run again from step 0.
+	Restarted bool
 
 	metrics, events *os.File
-	line            []byte // the metrics line being written, reused
+	lock            *fsutil.Lock // on LockFile, held until Close
+	line            []byte       // the metrics line being written, reused
 	lastLog         time.Time
 	lastLogTokens   int64
 	lastLogWall     float64
@@ -60,10 +64,11 @@ func DefaultName(cfg Config) string {
 	return fmt.Sprintf("%s-s%d-%s", cfg.Method, cfg.Seed, time.Now().Format("20060102-150405"))
 }
 
-// Start creates the run directory (which must not exist or be empty),
-// loads Config.Init's weights if set, writes config.json and opens the
-// logs. With Config.Resume set it instead continues the run in that
-// directory (see Resume).
+// Start creates the run directory (which must not exist or be empty, but
+// for what a killed start may have left: the lock and temporary files),
+// locks it, loads Config.Init's weights if set, writes config.json and
+// opens the logs. With Config.Resume set it instead continues the run in
+// that directory (see Resume). The lock is held until Close.
 func Start(t *Trainer, progress io.Writer) (*Run, error) {
 	if t.Config.Resume != "" {
 		return Resume(t, progress)
@@ -72,8 +77,8 @@ func Start(t *Trainer, progress io.Writer) (*Run, error) {
 		t.Config.Name = DefaultName(t.Config)
 	}
 	dir := RunDir(t.Config)
-	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		return nil, fmt.Errorf("run directory %s already exists and is not empty; choose another --out or --name, or continue it with --resume %s", dir, dir)
+	if err := checkEmpty(dir); err != nil {
+		return nil, err
 	}
 	if t.Config.Init != "" {
 		if err := t.InitFrom(t.Config.Init); err != nil {
@@ -88,11 +93,14 @@ func Start(t *Trainer, progress io.Writer) (*Run, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating run directory: %v", err)
 	}
-	r := newRun(t, dir, progress)
-	if err := r.writeConfig(); err != nil {
+	lock, err := lockRun(dir)
+	if err != nil {
 		return nil, err
 	}
-	if err := r.openLogs(-1); err != nil {
+	r := newRun(t, dir, progress)
+	r.lock = lock
+	if err := r.begin(); err != nil {
+		lock.Unlock()
 		return nil, err
 	}
 	if first := t.Config.stages()[0]; t.Real < first { // grown from a smaller model
@@ -102,6 +110,66 @@ func Start(t *Trainer, progress io.Writer) (*Run, error) {
 		}
 	}
 	return r, nil
+}
+
+// begin starts the run in the locked directory r.Dir at step 0: it checks
+// again that the directory holds no run, removes the temporary files of
+// a killed start, writes config.json and opens the logs, empty.
+func (r *Run) begin() error {
+	if err := checkEmpty(r.Dir); err != nil {
+		return err
+	}
+	if err := fsutil.CleanTemp(r.Dir); err != nil {
+		return err
+	}
+	if err := r.writeConfig(); err != nil {
+		return err
+	}
+	return r.openLogs(-1)
+}
+
+// checkEmpty returns an error if dir holds a run.
+func checkEmpty(dir string) error {
+	if !HoldsNoRun(dir) {
+		return fmt.Errorf("run directory %s already exists and is not empty; choose another --out or --name, or continue it with --resume %s", dir, dir)
+	}
+	return nil
+}
+
+// HoldsNoRun reports whether dir is empty or holds nothing but what a
+// start killed at once leaves: the lock file and temporary files. Start
+// accepts such a directory as the run directory of a new run. A dir that
+// cannot be read (missing, not a directory) holds no run either.
+func HoldsNoRun(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return true
+	}
+	for _, e := range entries {
+		if e.Name() != LockFile && !fsutil.IsTemp(e.Name()) {
+			return false
+		}
+	}
+	return true
+}
+
+// LockFile is the name of the lock file in a run directory. A process
+// training in the directory holds an exclusive lock on it (flock) and has
+// written its process id into it; the file stays when the run ends.
+const LockFile = ".lock"
+
+// lockRun locks the run directory dir for this process.
+func lockRun(dir string) (*fsutil.Lock, error) {
+	l, err := fsutil.TryLock(filepath.Join(dir, LockFile))
+	var le *fsutil.LockedError
+	if errors.As(err, &le) {
+		who := "another process"
+		if le.PID != 0 {
+			who = fmt.Sprintf("process %d", le.PID)
+		}
+		return nil, fmt.Errorf("run directory %s is in use by %s (it holds %s); wait for it to end or stop it", dir, who, le.Path)
+	}
+	return l, err
 }
 
 func newRun(t *Trainer, dir string, progress io.Writer) *Run {
@@ -165,13 +233,22 @@ func openLog(path string, step int, keep func(int) bool) (*os.File, error) {
 func CkptDir(runDir string) string { return filepath.Join(runDir, "ckpt") }
 
 // Resume continues the run in directory t.Config.Resume from its newest
-// valid checkpoint. A checkpoint that cannot be read (truncated, damaged)
-// is reported on progress and renamed with the suffix ".bad", and the
-// next older one is tried; a checkpoint that does not match the run (see
-// LoadCheckpoint) is an error. The logs are cut back to the checkpoint's
-// step and reopened for appending, so that they end up as those of an
-// uninterrupted run. Checkpoints are decoded straight into the trainer's
-// model and optimizer, so after an error the trainer must not be used.
+// valid checkpoint. It first locks the directory (an error names the
+// process that holds it) and removes the temporary files that writes
+// interrupted by a kill left in it and in its checkpoint directory.
+//
+// A checkpoint that cannot be read (truncated, damaged) is reported on
+// progress and renamed with the suffix ".bad", and the next older one is
+// tried; a checkpoint that does not match the run (see LoadCheckpoint) is
+// an error. The logs are cut back to the checkpoint's step and reopened
+// for appending, so that they end up as those of an uninterrupted run.
+// Checkpoints are decoded straight into the trainer's model and optimizer,
+// so after an error the trainer must not be used.
+//
+// A run that has no checkpoint at all (killed before its first one, or
+// stopped by an error) is restarted from step 0, saying so on progress:
+// its logs, model and summary are discarded and Config.Init, if set, is
+// loaded again. The trainer must then be fresh from New.
 func Resume(t *Trainer, progress io.Writer) (*Run, error) {
 	c := &t.Config
 	dir := c.Resume
@@ -181,16 +258,35 @@ func Resume(t *Trainer, progress io.Writer) (*Run, error) {
 	if c.Name == "" {
 		c.Name = filepath.Base(filepath.Clean(dir))
 	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("resume %s: no such run directory (no checkpoint in %s to continue from)", dir, CkptDir(dir))
+	}
+	lock, err := lockRun(dir)
+	if err != nil {
+		return nil, err
+	}
+	r, err := resumeLocked(t, dir, progress)
+	if err != nil {
+		lock.Unlock()
+		return nil, err
+	}
+	r.lock = lock
+	return r, nil
+}
+
+// resumeLocked is Resume once the run directory is locked.
+func resumeLocked(t *Trainer, dir string, progress io.Writer) (*Run, error) {
+	c := &t.Config
 	cdir := CkptDir(dir)
-	if err := ckpt.CleanTemp(cdir); err != nil && progress != nil {
-		fmt.Fprintf(progress, "warning: %v\n", err)
+	if err := errors.Join(fsutil.CleanTemp(dir), fsutil.CleanTemp(cdir)); err != nil && progress != nil {
+		fmt.Fprintf(progress, "warning: removing temporary files: %v\n", err)
 	}
 	entries, err := ckpt.List(cdir)
 	if err != nil {
 		return nil, fmt.Errorf("resume %s: %v", dir, err)
 	}
 	if len(entries) == 0 {
-		return nil, fmt.Errorf("resume %s: no checkpoint in %s", dir, cdir)
+		return restart(t, dir, progress)
 	}
 	var bad []string
 	var used ckpt.Entry
@@ -199,14 +295,14 @@ func Resume(t *Trainer, progress io.Writer) (*Run, error) {
 		// one, which overwrites everything again.
 		ck, err := ckpt.ReadFileInto(e.Path, t.Model, t.Opt)
 		if errors.Is(err, ckpt.ErrShape) {
-			return nil, fmt.Errorf("resume: %v", err)
+			return nil, fmt.Errorf("resume: %w", err)
 		}
 		if err != nil {
 			bad = append(bad, err.Error())
 			continue
 		}
 		if err := t.LoadCheckpoint(ck); err != nil {
-			return nil, fmt.Errorf("resume: %s: %v", e.Path, err)
+			return nil, fmt.Errorf("resume: %s: %w", e.Path, err)
 		}
 		used = e
 		break
@@ -239,6 +335,36 @@ func Resume(t *Trainer, progress io.Writer) (*Run, error) {
 	return r, nil
 }
 
+// restart starts the run in the locked directory dir again from step 0:
+// it has no checkpoint to continue from.
+func restart(t *Trainer, dir string, progress io.Writer) (*Run, error) {
+	if t.Step != 0 {
+		return nil, fmt.Errorf("resume %s: restarting needs a fresh trainer (this one is at step %d)", dir, t.Step)
+	}
+	if progress != nil {
+		fmt.Fprintf(progress, "resume %s: no checkpoint in %s; restarting the run from step 0 (its logs start again)\n", dir, CkptDir(dir))
+	}
+	for _, f := range []string{runlog.SummaryFile, "model.safetensors"} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("resume %s: %v", dir, err)
+		}
+	}
+	if t.Config.Init != "" {
+		if err := t.InitFrom(t.Config.Init); err != nil {
+			return nil, err
+		}
+	}
+	r := newRun(t, dir, progress)
+	r.Restarted = true
+	if err := r.writeConfig(); err != nil {
+		return nil, err
+	}
+	if err := r.openLogs(0); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
 // warnf reports a problem on Status.
 func (r *Run) warnf(format string, args ...any) {
 	if r.Status != nil {
@@ -249,37 +375,38 @@ func (r *Run) warnf(format string, args ...any) {
 	}
 }
 
-// writeConfig writes config.json and the tokenizer's tokenizer.json, so
-// that the run directory loads in transformers as model and tokenizer.
+// writeConfig writes config.json: the Hugging Face model configuration
+// (so that transformers.GPT2Config reads the file) merged with every run
+// setting, the data's hash and size, the tokenizer's name and the
+// revision; and the tokenizer's tokenizer.json, so that the run directory
+// loads in transformers as model and tokenizer.
 func (r *Run) writeConfig() error {
-	if err := writeJSON(filepath.Join(r.Dir, "config.json"), r.configJSON()); err != nil {
-		return err
-	}
-	return tokenize.Save(r.Data.Tokenizer, r.Dir)
-}
-
-// configJSON merges the Hugging Face model configuration (so that
-// transformers.GPT2Config reads the file) with every run setting.
-func (r *Run) configJSON() map[string]any {
 	out := map[string]any{}
-	put := func(v any) {
-		b, _ := json.Marshal(v)
-		json.Unmarshal(b, &out)
+	put := func(v any) error {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(b, &out)
 	}
-	put(r.Model.Config.HF())
-	put(r.Config)
+	if err := errors.Join(put(r.Model.Config.HF()), put(r.Config)); err != nil {
+		return fmt.Errorf("writing %s: %w", filepath.Join(r.Dir, runlog.ConfigFile), err)
+	}
 	out["data_sha256"] = r.Data.SHA256
 	out["data_bytes"] = r.Data.Bytes
 	out["tokenizer_name"] = r.Data.Tokenizer.Name()
 	out["params"] = r.Model.Config.NumParams()
 	out["git_revision"] = gitRevision()
 	out["workbench_version"] = 1
-	return out
+	if err := writeJSON(filepath.Join(r.Dir, runlog.ConfigFile), out); err != nil {
+		return err
+	}
+	return tokenize.Save(r.Data.Tokenizer, r.Dir)
 }
 
-// Close closes the logs.
+// Close closes the logs and releases the run directory's lock.
 func (r *Run) Close() error {
-	return errors.Join(r.metrics.Close(), r.events.Close())
+	return errors.Join(r.metrics.Close(), r.events.Close(), r.lock.Unlock())
 }
 
 // Run trains until done or until ctx ends, evaluating, logging,
