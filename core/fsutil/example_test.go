@@ -1,6 +1,7 @@
 package fsutil_test
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -28,4 +29,23 @@ func ExampleWriteFileAtomic() {
 	b, _ := os.ReadFile(path)
 	fmt.Print(string(b))
 	// Output: {"step": 100}
+}
+
+func ExampleTryLock() {
+	dir, err := os.MkdirTemp("", "fsutil-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	lock, err := fsutil.TryLock(filepath.Join(dir, ".lock"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer lock.Unlock()
+
+	// Anyone else is refused at once, with the holder's process id.
+	_, err = fsutil.TryLock(filepath.Join(dir, ".lock"))
+	var locked *fsutil.LockedError
+	fmt.Println(errors.As(err, &locked), locked.PID == os.Getpid())
+	// Output: true true
 }
