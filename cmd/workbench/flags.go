@@ -22,11 +22,18 @@ func newFlagSet(name, usage string, stdout io.Writer) *flag.FlagSet {
 }
 
 // parseFlags parses args and turns flag errors into one line naming the
-// command; -h prints the usage (once) and returns flag.ErrHelp.
+// command and the hint "workbench CMD -h"; only -h prints the usage.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	usage := fs.Usage
+	fs.Usage = func() {} // the flag package calls it on every error
 	err := fs.Parse(args)
-	if err == nil || errors.Is(err, flag.ErrHelp) {
-		return err // Parse has printed the usage for -h
+	fs.Usage = usage
+	if errors.Is(err, flag.ErrHelp) {
+		usage()
+		return err
 	}
-	return fmt.Errorf("%v (run \"workbench %s -h\" for the flags)", err, fs.Name())
+	if err != nil {
+		return fmt.Errorf("%v (run \"workbench %s -h\" for the flags)", err, fs.Name())
+	}
+	return nil
 }

@@ -77,3 +77,46 @@ func TestRunResumeWithoutCheckpointRestarts(t *testing.T) {
 		t.Fatalf("metrics.jsonl has %d lines after restarting, want 6", n)
 	}
 }
+
+// A bad flag prints one line on stderr with the hint, and no usage.
+func TestBadFlagPrintsHintNotUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"train", "--bogus"},
+		{"train", "--lr", "nan"},
+		{"train", "--resume", "x", "--bogus"},
+		{"eval", "--bogus"},
+		{"bench", "--bogus"},
+		{"ckpt", "verify", "--bogus"},
+	} {
+		code, stdout, stderr := run(args...)
+		name := args[0]
+		if args[0] == "ckpt" {
+			name = "ckpt " + args[1]
+		}
+		hint := `(run "workbench ` + name + ` -h" for the flags)`
+		if code == 0 || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, hint) {
+			t.Errorf("%v: exit %d, stdout %d bytes, stderr %q; want one line with %s and nothing on stdout", args, code, len(stdout), stderr, hint)
+		}
+	}
+}
+
+// Non-finite numbers are refused before anything starts, naming the flag.
+func TestTrainRejectsNonFiniteNumbers(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	for _, args := range [][]string{
+		{"--lr", "nan"}, {"--lr", "inf"}, {"--warmup", "NaN"}, {"--flops-budget", "nan"}, {"--stage-ends", "0.1,nan"},
+		{"--ckpt-minutes", "nan"}, {"--wd", "nan"}, {"--clip", "-inf"}, {"--val-frac", "nan"}, {"--min-lr", "nan"},
+	} {
+		code, _, stderr := run(append([]string{"train", "--out", out}, args...)...)
+		if code == 0 || !strings.Contains(stderr, `invalid value "`+args[1]+`" for flag -`+args[0][2:]) || !strings.Contains(stderr, "finite") {
+			t.Errorf("%v: exit %d, %q", args, code, stderr)
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a refused run created its directory")
+	}
+	code, _, stderr := run("run", "../../scripts/baseline.go", "--out", filepath.Join(t.TempDir(), "exp"), "--set", "lr=inf")
+	if code == 0 || !strings.Contains(stderr, "--set lr=inf: want a finite number") {
+		t.Errorf("--set lr=inf: exit %d, %q", code, stderr)
+	}
+}

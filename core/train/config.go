@@ -6,6 +6,8 @@ package train
 
 import (
 	"fmt"
+	"math"
+	"reflect"
 	"strings"
 
 	"workbench/core/model"
@@ -145,10 +147,15 @@ func (c *Config) stages() []int {
 
 // Validate reports the first invalid setting, naming it as its flag.
 func (c *Config) Validate() error {
+	if err := c.checkFinite(); err != nil {
+		return err
+	}
 	if err := c.ModelConfig(256).Validate(); err != nil {
 		return err
 	}
 	switch {
+	case c.ValFrac <= 0 || c.ValFrac >= 1:
+		return fmt.Errorf("val-frac must be a fraction in (0, 1), got %g", c.ValFrac)
 	case c.Accum < 1:
 		return fmt.Errorf("accum must be at least 1, got %d", c.Accum)
 	case c.Steps < 1:
@@ -240,6 +247,29 @@ func (c *Config) schedule() optim.Schedule {
 		Peak: c.LR, Min: c.MinLR, Warmup: c.Warmup,
 		WSD: c.Schedule == "wsd", Decay: c.DecayFrac, CosineDecay: c.DecayShape == "cosine",
 	}
+}
+
+// checkFinite reports the first number setting that is NaN or infinite,
+// naming it as its flag (the JSON name with hyphens).
+func (c *Config) checkFinite() error {
+	v := reflect.ValueOf(c).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
+		name = strings.ReplaceAll(name, "_", "-")
+		var xs []float64
+		switch f := v.Field(i); {
+		case f.Kind() == reflect.Float64:
+			xs = []float64{f.Float()}
+		case f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.Float64:
+			xs = f.Interface().([]float64)
+		}
+		for _, x := range xs {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return fmt.Errorf("%s must be a finite number, got %g", name, x)
+			}
+		}
+	}
+	return nil
 }
 
 func ints(s []int) string {

@@ -1,8 +1,10 @@
 package train
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -10,13 +12,14 @@ import (
 // BindFlags registers on fs a flag for every setting of c, named as the
 // JSON fields of Config (--layers, --flops-budget, ...), with c's current
 // values as defaults. workbench train and the --set keys of scripts both
-// use it, so the two always take the same settings.
+// use it, so the two always take the same settings. Number flags accept
+// only finite numbers (no NaN, no Inf).
 func BindFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.Name, "name", c.Name, "run name (default: method-seed-time)")
 	fs.StringVar(&c.Method, "method", c.Method, "method label used by compare")
 	fs.StringVar(&c.Out, "out", c.Out, "run directory (default checkpoints/<name>)")
 	fs.StringVar(&c.Data, "data", c.Data, "training text file, or token directory of workbench data encode (the default corpus is compiled in)")
-	fs.Float64Var(&c.ValFrac, "val-frac", c.ValFrac, "last fraction of a text file used for validation")
+	fs.Var(finiteFloat{&c.ValFrac}, "val-frac", "last fraction of a text file used for validation")
 	fs.StringVar(&c.Tokenizer, "tokenizer", c.Tokenizer, "bytes, gpt2, or the path of a Hugging Face tokenizer.json")
 	fs.IntVar(&c.Layers, "layers", c.Layers, "target depth (physical blocks)")
 	fs.IntVar(&c.Dim, "dim", c.Dim, "model width d_model")
@@ -25,15 +28,15 @@ func BindFlags(fs *flag.FlagSet, c *Config) {
 	fs.IntVar(&c.Batch, "batch", c.Batch, "sequences per micro-batch")
 	fs.IntVar(&c.Accum, "accum", c.Accum, "micro-batches per optimizer step")
 	fs.IntVar(&c.Steps, "steps", c.Steps, "optimizer steps (an upper bound with --flops-budget)")
-	fs.Float64Var(&c.FlopsBudget, "flops-budget", c.FlopsBudget, "end training after this many FLOPs and schedule by their fraction (0: by steps)")
-	fs.Float64Var(&c.LR, "lr", c.LR, "peak learning rate")
-	fs.Float64Var(&c.MinLR, "min-lr", c.MinLR, "learning rate at the end of the cosine decay")
-	fs.Float64Var(&c.Warmup, "warmup", c.Warmup, "linear warmup, as a fraction of training")
+	fs.Var(finiteFloat{&c.FlopsBudget}, "flops-budget", "end training after this many FLOPs and schedule by their fraction (0: by steps)")
+	fs.Var(finiteFloat{&c.LR}, "lr", "peak learning rate")
+	fs.Var(finiteFloat{&c.MinLR}, "min-lr", "learning rate at the end of the cosine decay")
+	fs.Var(finiteFloat{&c.Warmup}, "warmup", "linear warmup, as a fraction of training")
 	fs.StringVar(&c.Schedule, "schedule", c.Schedule, "learning-rate schedule after warmup: cosine, or wsd (constant, then a decay over the last --decay-frac)")
-	fs.Float64Var(&c.DecayFrac, "decay-frac", c.DecayFrac, "wsd: fraction of training over which the learning rate decays to --min-lr")
+	fs.Var(finiteFloat{&c.DecayFrac}, "decay-frac", "wsd: fraction of training over which the learning rate decays to --min-lr")
 	fs.StringVar(&c.DecayShape, "decay-shape", c.DecayShape, "wsd: shape of the decay, linear or cosine")
-	fs.Float64Var(&c.WeightDecay, "wd", c.WeightDecay, "AdamW weight decay on matrices and embeddings")
-	fs.Float64Var(&c.Clip, "clip", c.Clip, "global gradient-norm clipping (0: off)")
+	fs.Var(finiteFloat{&c.WeightDecay}, "wd", "AdamW weight decay on matrices and embeddings")
+	fs.Var(finiteFloat{&c.Clip}, "clip", "global gradient-norm clipping (0: off)")
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of initialisation, batches and depth sampling")
 	fs.IntVar(&c.EvalEvery, "eval-every", c.EvalEvery, "steps between validation evaluations")
 	fs.IntVar(&c.EvalBatches, "eval-batches", c.EvalBatches, "fixed validation batches per evaluation")
@@ -49,7 +52,7 @@ func BindFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.EvalDepth, "eval-depth", c.EvalDepth, "depth of val_loss: full or native (default full with a share map)")
 	fs.BoolVar(&c.Freeze, "freeze", c.Freeze, "train only the newest blocks until the last stage (MSLT)")
 	fs.IntVar(&c.CkptEvery, "ckpt-every", c.CkptEvery, "write a training-state checkpoint every N steps (0: never; one is always written at the end or on interrupt)")
-	fs.Float64Var(&c.CkptMinutes, "ckpt-minutes", c.CkptMinutes, "write a checkpoint every M minutes (0: never)")
+	fs.Var(finiteFloat{&c.CkptMinutes}, "ckpt-minutes", "write a checkpoint every M minutes (0: never)")
 	fs.IntVar(&c.CkptKeep, "ckpt-keep", c.CkptKeep, "keep the newest K checkpoints (0: all)")
 	fs.BoolVar(&c.CkptCompress, "compress", c.CkptCompress, "write checkpoints zstd-compressed (.safetensors.zst)")
 	fs.StringVar(&c.Resume, "resume", c.Resume, "continue the run in DIR from its newest valid checkpoint, with its settings (flags given override them)")
@@ -57,6 +60,37 @@ func BindFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.GrowFrom, "grow-from", c.GrowFrom, "start from a trained shallower model of the same width (run directory or checkpoint), grown by --expander to the first stage")
 	fs.BoolVar(&c.GrowFromFlops, "grow-from-flops", c.GrowFromFlops, "count the FLOPs that trained the --grow-from model toward the budget")
 	fs.StringVar(&c.Init, "init", c.Init, "initial weights: a Hugging Face GPT-2 safetensors file (with or without the transformer. prefix)")
+}
+
+// finiteFloat is a float64 flag that takes only finite numbers.
+type finiteFloat struct{ p *float64 }
+
+func (f finiteFloat) String() string {
+	if f.p == nil {
+		return "0"
+	}
+	return strconv.FormatFloat(*f.p, 'g', -1, 64)
+}
+
+func (f finiteFloat) Set(v string) error {
+	x, err := parseFinite(v)
+	if err != nil {
+		return err
+	}
+	*f.p = x
+	return nil
+}
+
+// parseFinite parses a finite number.
+func parseFinite(v string) (float64, error) {
+	x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil {
+		return 0, errors.New("want a number")
+	}
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0, fmt.Errorf("want a finite number, got %s", v)
+	}
+	return x, nil
 }
 
 type intList struct{ p *[]int }
@@ -106,9 +140,9 @@ func (l floatList) Set(v string) error {
 		return nil
 	}
 	for _, f := range strings.Split(v, ",") {
-		x, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		x, err := parseFinite(f)
 		if err != nil {
-			return fmt.Errorf("%q is not a comma-separated list of numbers", v)
+			return fmt.Errorf("%q is not a comma-separated list of finite numbers", v)
 		}
 		*l.p = append(*l.p, x)
 	}
