@@ -82,7 +82,8 @@ type StepResult struct {
 	Seconds      float64
 }
 
-// New builds a trainer: it validates cfg, loads the data and initialises
+// New builds a trainer: it validates cfg, checks that the machine has
+// the memory it needs (Config.MemoryBytes), loads the data and initialises
 // the model from cfg.Seed. It writes nothing to disk.
 func New(cfg Config, hooks Hooks) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
@@ -94,6 +95,9 @@ func New(cfg Config, hooks Hooks) (*Trainer, error) {
 	tok, err := tokenize.Load(cfg.Tokenizer)
 	if err != nil {
 		return nil, fmt.Errorf("--tokenizer: %v", err)
+	}
+	if err := cfg.checkMemory(tok.VocabSize()); err != nil {
+		return nil, err
 	}
 	cfg.TokenizerHash = tok.Hash()
 	ds, err := data.Load(cfg.Data, tok, cfg.ValFrac, cfg.Seq+1)
