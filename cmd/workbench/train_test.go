@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,5 +119,33 @@ func TestTrainRejectsNonFiniteNumbers(t *testing.T) {
 	code, _, stderr := run("run", "../../scripts/baseline.go", "--out", filepath.Join(t.TempDir(), "exp"), "--set", "lr=inf")
 	if code == 0 || !strings.Contains(stderr, "--set lr=inf: want a finite number") {
 		t.Errorf("--set lr=inf: exit %d, %q", code, stderr)
+	}
+}
+
+// A progressive run without --method is not labelled baseline.
+func TestTrainDerivesMethod(t *testing.T) {
+	data := shakespeareFile(t, 50000)
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		extra []string
+		want  string
+	}{
+		{nil, "lvps+interpolate"},
+		{[]string{"--sampler", "none", "--share", "none", "--expander", "stack"}, "stack"},
+		{[]string{"--method", "apollo"}, "apollo"},
+	} {
+		out := filepath.Join(dir, tc.want)
+		mustRun(t, append(append(trainArgs(data, out), "--steps", "2"), tc.extra...)...)
+		b, _ := os.ReadFile(filepath.Join(out, "config.json"))
+		var cfg struct{ Method string }
+		json.Unmarshal(b, &cfg)
+		if cfg.Method != tc.want {
+			t.Errorf("%v: method %q, want %q", tc.extra, cfg.Method, tc.want)
+		}
+	}
+	out := filepath.Join(dir, "full")
+	mustRun(t, "train", "--data", data, "--out", out, "--steps", "2", "--layers", "2", "--dim", "32", "--heads", "2", "--seq", "32", "--batch", "4", "--eval-batches", "2")
+	if b, _ := os.ReadFile(filepath.Join(out, "config.json")); !strings.Contains(string(b), `"method": "baseline"`) {
+		t.Errorf("full-depth run: config.json %s, want method baseline", b)
 	}
 }

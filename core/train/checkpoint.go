@@ -20,10 +20,10 @@ import (
 func (t *Trainer) InitFrom(path string) error {
 	f, err := safetensors.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("init: %v", err)
+		return fmt.Errorf("init: %w", err)
 	}
 	if err := ckpt.LoadHF(f, t.Model); err != nil {
-		return fmt.Errorf("init %s: %v", path, err)
+		return fmt.Errorf("init %s: %w", path, err)
 	}
 	return nil
 }
@@ -67,10 +67,10 @@ func DecodeCheckpoint(c *ckpt.Checkpoint) (Config, State, error) {
 	cfg := Defaults()
 	var st State
 	if err := json.Unmarshal(c.Config, &cfg); err != nil {
-		return cfg, st, fmt.Errorf("checkpoint configuration: %v", err)
+		return cfg, st, fmt.Errorf("checkpoint configuration: %w", err)
 	}
 	if err := json.Unmarshal(c.State, &st); err != nil {
-		return cfg, st, fmt.Errorf("checkpoint trainer state: %v", err)
+		return cfg, st, fmt.Errorf("checkpoint trainer state: %w", err)
 	}
 	return cfg, st, nil
 }
@@ -124,7 +124,7 @@ func settingsDiff(a, b Config) []string {
 // settings).
 func (t *Trainer) LoadCheckpoint(c *ckpt.Checkpoint) error {
 	if err := ckpt.SameShape(c.Model, t.Model.Config); err != nil {
-		return fmt.Errorf("%v (checkpoint vs this run)", err)
+		return fmt.Errorf("%w (checkpoint vs this run)", err)
 	}
 	saved, st, err := DecodeCheckpoint(c)
 	if err != nil {
@@ -175,11 +175,11 @@ func shortHash(h string) string {
 func (r *Run) WriteCheckpoint() (string, error) {
 	dir := CkptDir(r.Dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("checkpoint: %v", err)
+		return "", fmt.Errorf("checkpoint: %w", err)
 	}
 	path := filepath.Join(dir, ckpt.Name(r.Step, r.Config.CkptCompress))
 	if err := r.SaveCheckpoint(path, r.Config.CkptCompress); err != nil {
-		return "", fmt.Errorf("checkpoint at step %d: %v", r.Step, err)
+		return "", fmt.Errorf("checkpoint at step %d: %w", r.Step, err)
 	}
 	r.ckptStep, r.ckptTime, r.LastCheckpoint = r.Step, time.Now(), path
 	// The same step in the other encoding is now stale.

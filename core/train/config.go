@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 
 	"workbench/core/model"
@@ -18,7 +19,7 @@ import (
 // command-line flags and of config.json.
 type Config struct {
 	Name   string `json:"name"`   // run name; the default run directory is checkpoints/<name>
-	Method string `json:"method"` // method label used by compare (e.g. baseline, apollo)
+	Method string `json:"method"` // method label used by compare (e.g. baseline, apollo); empty: DerivedMethod
 	Out    string `json:"out"`    // run directory; empty means checkpoints/<name>
 
 	Data    string  `json:"data"`     // text file, or token directory of workbench data encode
@@ -122,13 +123,53 @@ type Config struct {
 // shipped Tiny Shakespeare, a few minutes on 2 cores.
 func Defaults() Config {
 	return Config{
-		Method: "baseline", Data: "datasets/tinyshakespeare.txt", ValFrac: 0.1, Tokenizer: "bytes",
+		Data: "datasets/tinyshakespeare.txt", ValFrac: 0.1, Tokenizer: "bytes",
 		Layers: 6, Dim: 256, Heads: 8, Seq: 128, Batch: 16, Accum: 1,
 		Steps: 600, LR: 1e-3, MinLR: 1e-4, Warmup: 0.025, WeightDecay: 0.01, Clip: 1,
 		Seed: 1, EvalEvery: 100, EvalBatches: 8, LogEvery: 1,
 		OptState: "keep", CkptMinutes: 10, CkptKeep: 3,
 		Schedule: "cosine", DecayFrac: 0.2, DecayShape: "linear",
 	}
+}
+
+// DerivedMethod returns the method label of a run that does not set
+// Method, from what the run does: "baseline" for a run of the real layers
+// at full depth from the start, otherwise the parts that make it
+// different joined by "+": "grow" when it starts from a trained shallower
+// model (GrowFrom), the plan plugin, and for a run in stages the sampler,
+// share map and expander (each name once, "none" left out), and "freeze"
+// for MSLT's Freeze. The README's Apollo run (--sampler lvps --share
+// interpolate --expander interpolate) is "lvps+interpolate",
+// StackBERT-style stacking (--sampler none --share none --expander stack)
+// is "stack", MSLT is "stack+freeze", --plan layerdrop:rate=0.1 at full
+// depth is "layerdrop:rate=0.1".
+func (c *Config) DerivedMethod() string {
+	staged := len(c.stages()) > 1
+	var parts []string
+	add := func(p string) {
+		if named(p) && !slices.Contains(parts, p) {
+			parts = append(parts, p)
+		}
+	}
+	if c.GrowFrom != "" {
+		add("grow")
+	}
+	add(c.Plan)
+	if staged || c.GrowFrom != "" {
+		add(c.Sampler)
+		add(c.ShareMap)
+		add(c.Expander)
+	}
+	if c.Freeze && staged {
+		add("freeze")
+	}
+	switch {
+	case len(parts) > 0:
+		return strings.Join(parts, "+")
+	case staged:
+		return "progressive"
+	}
+	return "baseline"
 }
 
 // ModelConfig returns the model shape of c (vocabulary of the byte

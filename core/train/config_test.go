@@ -86,3 +86,46 @@ func TestConfigValidate(t *testing.T) {
 		t.Fatalf("defaults: %v", err)
 	}
 }
+
+func TestDerivedMethod(t *testing.T) {
+	for _, tc := range []struct {
+		edit func(*Config)
+		want string
+	}{
+		{func(c *Config) {}, "baseline"},
+		{func(c *Config) { c.Sampler = "lvps" }, "baseline"}, // one stage: the sampler is never asked
+		{func(c *Config) { c.Progressive("lvps", "interpolate", "interpolate") }, "lvps+interpolate"},
+		{func(c *Config) { c.Progressive("lvpsk:k=10", "interpolate", "interpolate") }, "lvpsk:k=10+interpolate"},
+		{func(c *Config) { c.Progressive("uniform", "interpolate", "stack") }, "uniform+interpolate+stack"},
+		{func(c *Config) { c.Progressive("none", "none", "stack") }, "stack"},
+		{func(c *Config) { c.Progressive("", "", "stack"); c.Freeze = true }, "stack+freeze"},
+		{func(c *Config) { c.Plan = "layerdrop:rate=0.1" }, "layerdrop:rate=0.1"},
+		{func(c *Config) { c.Progressive("", "", "interpolate"); c.Plan = "raptr" }, "raptr+interpolate"},
+		{func(c *Config) { c.GrowFrom = "runs/small"; c.Expander = "stack" }, "grow+stack"},
+	} {
+		c := Defaults()
+		tc.edit(&c)
+		if got := c.DerivedMethod(); got != tc.want {
+			t.Errorf("%+v: DerivedMethod() = %q, want %q", c, got, tc.want)
+		}
+	}
+}
+
+// New names the method when the configuration does not, and keeps a name
+// given.
+func TestNewNamesMethod(t *testing.T) {
+	c := smallConfig(t, shakespeare)
+	c.Layers, c.Stages, c.StageEnds = 4, []int{1, 2, 4}, []float64{0.25, 0.5}
+	c.Sampler, c.ShareMap, c.Expander = "lvps", "interpolate", "interpolate"
+	tr, err := New(c, apolloHooks())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Config.Method != "lvps+interpolate" {
+		t.Errorf("method %q, want lvps+interpolate", tr.Config.Method)
+	}
+	c.Method = "apollo"
+	if tr, _ = New(c, apolloHooks()); tr.Config.Method != "apollo" {
+		t.Errorf("method %q, want the given apollo", tr.Config.Method)
+	}
+}

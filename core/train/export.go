@@ -59,7 +59,7 @@ func ExportHF(c *ckpt.Checkpoint, hooks Hooks, dir string) error {
 	}
 	plan, err := t.Plan(t.EvalDepth())
 	if err != nil {
-		return fmt.Errorf("export at depth %d with %d real layers: %v", t.EvalDepth(), t.Real, err)
+		return fmt.Errorf("export at depth %d with %d real layers: %w", t.EvalDepth(), t.Real, err)
 	}
 	tok, err := tokenize.Load(cfg.Tokenizer)
 	if err != nil {

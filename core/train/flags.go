@@ -16,7 +16,7 @@ import (
 // only finite numbers (no NaN, no Inf).
 func BindFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.Name, "name", c.Name, "run name (default: method-seed-time)")
-	fs.StringVar(&c.Method, "method", c.Method, "method label used by compare")
+	fs.StringVar(&c.Method, "method", c.Method, "method label used by compare (default: from what the run does: baseline, lvps+interpolate, stack, ...)")
 	fs.StringVar(&c.Out, "out", c.Out, "run directory (default checkpoints/<name>)")
 	fs.StringVar(&c.Data, "data", c.Data, "training text file, or token directory of workbench data encode (the default corpus is compiled in)")
 	fs.Var(finiteFloat{&c.ValFrac}, "val-frac", "last fraction of a text file used for validation")

@@ -5,7 +5,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-
 )
 
 // MemoryBytes estimates the memory a run of c with a vocabulary of vocab

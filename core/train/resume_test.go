@@ -3,11 +3,14 @@ package train
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"workbench/core/ckpt"
 )
 
 // startRun builds a trainer for c and starts (or resumes) its run.
@@ -184,5 +187,43 @@ func TestStartAcceptsLeftoversOfAKilledStart(t *testing.T) {
 	}
 	if _, err := startRun(t, c, nil); err == nil || !strings.Contains(err.Error(), "already exists and is not empty") {
 		t.Errorf("start in a used directory: %v", err)
+	}
+}
+
+// Errors keep their cause: resuming with another model shape is
+// ckpt.ErrShape, for callers to test with errors.Is.
+func TestResumeShapeErrorWrapsErrShape(t *testing.T) {
+	c := smallConfig(t, shakespeare)
+	c.Steps = 2
+	c.Out = filepath.Join(t.TempDir(), "run")
+	r, err := startRun(t, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	c2 := resumeConfig(c, c.Out)
+	c2.Dim = 64
+	_, err = startRun(t, c2, nil)
+	if !errors.Is(err, ckpt.ErrShape) {
+		t.Fatalf("resume with dim 64: %v, want an error wrapping ckpt.ErrShape", err)
+	}
+	// The model's own shape check, once a checkpoint has been read.
+	tr, err := New(c, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck, err := tr.Checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr2, err := New(c2, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr2.LoadCheckpoint(ck); !errors.Is(err, ckpt.ErrShape) {
+		t.Fatalf("LoadCheckpoint of another shape: %v, want ckpt.ErrShape", err)
 	}
 }

@@ -47,6 +47,7 @@ type Run struct {
 	lastLogWall     float64
 	isTerminal      bool
 	ckptStep        int // step of LastCheckpoint, -1 for none
+	stageStart      stageMark
 	ckptTime        time.Time
 }
 
@@ -91,7 +92,7 @@ func Start(t *Trainer, progress io.Writer) (*Run, error) {
 		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("creating run directory: %v", err)
+		return nil, fmt.Errorf("creating run directory: %w", err)
 	}
 	lock, err := lockRun(dir)
 	if err != nil {
@@ -174,6 +175,7 @@ func lockRun(dir string) (*fsutil.Lock, error) {
 
 func newRun(t *Trainer, dir string, progress io.Writer) *Run {
 	r := &Run{Trainer: t, Dir: dir, Status: progress, ckptStep: -1, ckptTime: time.Now()}
+	r.markStage()
 	if f, ok := progress.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			r.isTerminal = true
@@ -283,7 +285,7 @@ func resumeLocked(t *Trainer, dir string, progress io.Writer) (*Run, error) {
 	}
 	entries, err := ckpt.List(cdir)
 	if err != nil {
-		return nil, fmt.Errorf("resume %s: %v", dir, err)
+		return nil, fmt.Errorf("resume %s: %w", dir, err)
 	}
 	if len(entries) == 0 {
 		return restart(t, dir, progress)
@@ -346,7 +348,7 @@ func restart(t *Trainer, dir string, progress io.Writer) (*Run, error) {
 	}
 	for _, f := range []string{runlog.SummaryFile, "model.safetensors"} {
 		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("resume %s: %v", dir, err)
+			return nil, fmt.Errorf("resume %s: %w", dir, err)
 		}
 	}
 	if t.Config.Init != "" {
@@ -502,7 +504,7 @@ func (r *Run) LogStep(res StepResult, val float64) error {
 	}
 	r.line = append(r.line, '\n')
 	if _, err := r.metrics.Write(r.line); err != nil {
-		return fmt.Errorf("writing %s: %v", r.metrics.Name(), err)
+		return fmt.Errorf("writing %s: %w", r.metrics.Name(), err)
 	}
 	return nil
 }
@@ -531,6 +533,7 @@ func (r *Run) ExpandLogged(newReal int) error {
 	if err != nil {
 		return fmt.Errorf("expansion at step %d: %w", r.Step, err)
 	}
+	r.markStage()
 	fa, na, err := losses(newReal)
 	if err != nil {
 		return err

@@ -83,11 +83,15 @@ type StepResult struct {
 }
 
 // New builds a trainer: it validates cfg, checks that the machine has
-// the memory it needs (Config.MemoryBytes), loads the data and initialises
-// the model from cfg.Seed. It writes nothing to disk.
+// the memory it needs (Config.MemoryBytes), names the method if cfg does
+// not (Config.DerivedMethod), loads the data and initialises the model
+// from cfg.Seed. It writes nothing to disk.
 func New(cfg Config, hooks Hooks) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if cfg.Method == "" {
+		cfg.Method = cfg.DerivedMethod()
 	}
 	if cfg.Threads > 0 {
 		kern.SetThreads(cfg.Threads)
@@ -453,10 +457,10 @@ func (t *Trainer) Restore(s State) error {
 		return fmt.Errorf("state has stage %d with %d real layers, which the stages %s do not have", s.Stage, s.Real, ints(st))
 	}
 	if err := t.batcher.UnmarshalBinary(s.BatchRNG); err != nil {
-		return fmt.Errorf("batch generator state: %v", err)
+		return fmt.Errorf("batch generator state: %w", err)
 	}
 	if err := t.depthRNG.UnmarshalBinary(s.DepthRNG); err != nil {
-		return fmt.Errorf("depth generator state: %v", err)
+		return fmt.Errorf("depth generator state: %w", err)
 	}
 	t.Step, t.Tokens, t.Flops, t.Stage, t.Real, t.WallSeconds = s.Step, s.Tokens, s.Flops, s.Stage, s.Real, s.WallSeconds
 	prev := 0

@@ -59,6 +59,9 @@ func Train(cfg TrainConfig) (Result, error) {
 	s := env.Current()
 	defer s.Enter()()
 	s.CheckStopped()
+	if cfg.Method == "" {
+		cfg.Method = cfg.DerivedMethod()
+	}
 	r, timer, err := start(s, cfg)
 	if errors.Is(err, errFinished) {
 		return finishedResult(s, cfg)
