@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"workbench/core/fsutil"
 	"workbench/core/model"
 	"workbench/core/optim"
 	"workbench/core/safetensors"
@@ -227,7 +228,7 @@ func TestListAndPrune(t *testing.T) {
 	if err := Prune(dir, 2); err != nil {
 		t.Fatal(err)
 	}
-	if err := CleanTemp(dir); err != nil {
+	if err := fsutil.CleanTemp(dir); err != nil {
 		t.Fatal(err)
 	}
 	left, _ := os.ReadDir(dir)

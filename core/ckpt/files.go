@@ -79,26 +79,3 @@ func Prune(dir string, keep int) error {
 	}
 	return errors.Join(errs...)
 }
-
-// CleanTemp removes the temporary files that writes interrupted by a
-// crash left in dir (see fsutil.WriteFileAtomic). Call it only when no
-// write into dir is under way.
-func CleanTemp(dir string) error {
-	des, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, d := range des {
-		n := d.Name()
-		if strings.HasPrefix(n, ".step-") && strings.Contains(n, ".tmp-") {
-			if err := os.Remove(filepath.Join(dir, n)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				errs = append(errs, err)
-			}
-		}
-	}
-	return errors.Join(errs...)
-}

@@ -176,3 +176,34 @@ func TestEventRoundTrip(t *testing.T) {
 		t.Errorf("err = %v, want missing step", err)
 	}
 }
+
+func TestSameIgnoringTiming(t *testing.T) {
+	line := func(step int, val, wall float64) string {
+		m := Metrics{Step: step, FLOPs: 1e9 * float64(step), SampledDepth: []int{2}, TrainLoss: 3, TokensPerS: 1000 * wall, WallS: wall}
+		if val > 0 {
+			m.ValLoss, m.HasVal = val, true
+		}
+		b, _ := m.AppendJSON(nil)
+		return string(b) + "\n"
+	}
+	a := line(1, 0, 0.5) + line(2, 2.5, 1)
+	for _, tc := range []struct {
+		b    string
+		same bool
+	}{
+		{a, true},
+		{line(1, 0, 0.7) + line(2, 2.5, 1.3), true},
+		{line(1, 0, 0.5) + line(2, 2.6, 1), false},
+		{line(1, 0, 0.5), false},
+		{line(1, 0, 0.5) + line(3, 2.5, 1), false},
+		{line(1, 0, 0.5) + "{\n", false},
+	} {
+		if got := SameIgnoringTiming([]byte(a), []byte(tc.b)); got != tc.same {
+			t.Errorf("SameIgnoringTiming(\n%s,\n%s) = %v", a, tc.b, got)
+		}
+	}
+	ev := `{"event":"expand","step":3,"flops":1,"stage":1,"from":1,"to":2,"map":[0,0],"val_native_before":3,"val_native_after":3.1}` + "\n"
+	if !SameIgnoringTiming([]byte(ev), []byte(ev)) || SameIgnoringTiming([]byte(ev), []byte(strings.Replace(ev, "3.1", "3.2", 1))) {
+		t.Error("events compare by their bytes")
+	}
+}

@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -414,7 +413,7 @@ func sameAsReference(ref, dir string) error {
 	for _, f := range []string{runlog.MetricsFile, runlog.EventsFile} {
 		a, _ := os.ReadFile(filepath.Join(ref, f))
 		b, _ := os.ReadFile(filepath.Join(dir, f))
-		if !bytes.Equal(withoutTiming(a), withoutTiming(b)) {
+		if !runlog.SameIgnoringTiming(a, b) {
 			return fmt.Errorf("%s differs from the uninterrupted run's", f)
 		}
 	}
@@ -433,17 +432,4 @@ func sameAsReference(ref, dir string) error {
 		return fmt.Errorf("temporary files left at the end: %v", t)
 	}
 	return nil
-}
-
-// withoutTiming drops the clock-dependent fields (tokens_per_s, wall_s)
-// of metrics lines.
-func withoutTiming(b []byte) []byte {
-	var out []string
-	for _, line := range strings.Split(string(b), "\n") {
-		if i := strings.Index(line, `,"tokens_per_s"`); i >= 0 {
-			line = line[:i]
-		}
-		out = append(out, line)
-	}
-	return []byte(strings.Join(out, "\n"))
 }
