@@ -215,7 +215,9 @@ func round(bin, data, dir string, mode moment, delay time.Duration, rep *Report)
 		return false, err
 	}
 	var output bytes.Buffer
-	var finished atomic.Bool // the process printed its "done:" line
+	// started and finished say whether the process has printed its
+	// first line (it has opened the run) and its "done:" line.
+	var started, finished atomic.Bool
 	startChecked := make(chan error, 1)
 	scanned := make(chan struct{})
 	go func() {
@@ -227,6 +229,9 @@ func round(bin, data, dir string, mode moment, delay time.Duration, rep *Report)
 			output.WriteString(line + "\n")
 			if strings.HasPrefix(line, "done: ") {
 				finished.Store(true)
+			}
+			if resumingLine.MatchString(line) || restartingLine.MatchString(line) || strings.HasPrefix(line, "training ") {
+				started.Store(true)
 			}
 			if checked {
 				continue
@@ -271,7 +276,7 @@ func round(bin, data, dir string, mode moment, delay time.Duration, rep *Report)
 			return false, nil
 		case <-deadline:
 		case <-poll.C:
-			if !due(mode, dir, finished.Load()) {
+			if !due(mode, dir, started.Load(), finished.Load()) {
 				continue
 			}
 		}
@@ -309,9 +314,9 @@ func round(bin, data, dir string, mode moment, delay time.Duration, rep *Report)
 }
 
 // due reports whether the moment a kill aims at has come in the run
-// directory dir; finished says whether the process has printed its last
-// line.
-func due(mode moment, dir string, finished bool) bool {
+// directory dir; started and finished say whether the process has opened
+// the run and whether it has printed its last line.
+func due(mode moment, dir string, started, finished bool) bool {
 	switch mode {
 	case inCheckpoint:
 		return hasTemp(train.CkptDir(dir))
@@ -319,7 +324,7 @@ func due(mode moment, dir string, finished bool) bool {
 		// The final checkpoint is written, the evaluation and the
 		// model and summary writes are under way.
 		_, err := os.Stat(filepath.Join(train.CkptDir(dir), ckpt.Name(steps, false)))
-		return err == nil && !finished
+		return err == nil && started && !finished
 	case inOtherWrite:
 		return hasTemp(dir)
 	case beforeCheckpoint:
