@@ -1,0 +1,29 @@
+package train_test
+
+import (
+	"fmt"
+
+	"workbench/core/train"
+)
+
+// A run that sets no method is labelled from what it does.
+func ExampleConfig_DerivedMethod() {
+	c := train.Defaults()
+	fmt.Println(c.DerivedMethod())
+	c.Progressive("lvps", "interpolate", "interpolate")
+	fmt.Println(c.DerivedMethod())
+	// Output:
+	// baseline
+	// lvps+interpolate
+}
+
+// The memory a run needs, checked by train.New before it allocates.
+func ExampleConfig_MemoryBytes() {
+	c := train.Defaults()
+	fmt.Printf("default run: %.0f MB\n", c.MemoryBytes()/1e6)
+	c.Dim = 1000000
+	fmt.Printf("--dim 1000000: %.0f GB\n", c.MemoryBytes()/1e9)
+	// Output:
+	// default run: 365 MB
+	// --dim 1000000: 1152892 GB
+}
