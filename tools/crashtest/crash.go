@@ -218,7 +218,7 @@ func round(bin, data, dir string, mode moment, delay time.Duration, rep *Report)
 	// started and finished say whether the process has printed its
 	// first line (it has opened the run) and its "done:" line.
 	var started, finished atomic.Bool
-	startChecked := make(chan error, 1)
+	startChecked := make(chan startCheck, 1)
 	scanned := make(chan struct{})
 	go func() {
 		defer close(scanned)
@@ -238,10 +238,10 @@ func round(bin, data, dir string, mode moment, delay time.Duration, rep *Report)
 			}
 			if m := resumingLine.FindStringSubmatch(line); m != nil {
 				checked = true
-				startChecked <- checkStart(wantStep, m, temps, dir, rep)
+				startChecked <- startCheck{false, checkStart(wantStep, m, temps)}
 			} else if restartingLine.MatchString(line) {
 				checked = true
-				startChecked <- checkRestart(wantStep, temps, dir, rep)
+				startChecked <- startCheck{true, checkRestart(wantStep, temps)}
 			}
 		}
 	}()
@@ -259,8 +259,8 @@ func round(bin, data, dir string, mode moment, delay time.Duration, rep *Report)
 	defer poll.Stop()
 	for {
 		select {
-		case err := <-startChecked:
-			if err != nil {
+		case c := <-startChecked:
+			if err := c.count(rep); err != nil {
 				cmd.Process.Kill()
 				<-done
 				return false, err
@@ -291,8 +291,8 @@ func round(bin, data, dir string, mode moment, delay time.Duration, rep *Report)
 			return false, nil
 		}
 		select {
-		case err := <-startChecked:
-			if err != nil {
+		case c := <-startChecked:
+			if err := c.count(rep); err != nil {
 				return false, err
 			}
 		default:
@@ -336,9 +336,28 @@ func due(mode moment, dir string, started, finished bool) bool {
 	return false
 }
 
+// startCheck is the check of how a process started its run.
+type startCheck struct {
+	restart bool  // restarted from step 0, else resumed
+	err     error // nil if it started as it should
+}
+
+// count adds a passed check to rep and returns the error of a failed one.
+func (c startCheck) count(rep *Report) error {
+	switch {
+	case c.err != nil:
+		return c.err
+	case c.restart:
+		rep.Restarted++
+	default:
+		rep.Resumed++
+	}
+	return nil
+}
+
 // checkStart checks the first line of a resumed process: it continues
 // from the newest checkpoint, and the temporary files are gone.
-func checkStart(wantStep int, m []string, temps []string, dir string, rep *Report) error {
+func checkStart(wantStep int, m []string, temps []string) error {
 	step, _ := strconv.Atoi(m[3])
 	if wantStep < 0 {
 		return fmt.Errorf("resumed from %s although no checkpoint was there", m[2])
@@ -346,16 +365,14 @@ func checkStart(wantStep int, m []string, temps []string, dir string, rep *Repor
 	if step != wantStep {
 		return fmt.Errorf("resumed from step %d, the newest checkpoint is of step %d", step, wantStep)
 	}
-	rep.Resumed++
 	return goneAll(temps)
 }
 
 // checkRestart checks a process that restarted its run.
-func checkRestart(wantStep int, temps []string, dir string, rep *Report) error {
+func checkRestart(wantStep int, temps []string) error {
 	if wantStep >= 0 {
 		return fmt.Errorf("restarted from step 0 although the checkpoint of step %d was there", wantStep)
 	}
-	rep.Restarted++
 	return goneAll(temps)
 }
 
