@@ -205,3 +205,55 @@ func TestResumeShapeErrorWrapsErrShape(t *testing.T) {
 		t.Fatalf("LoadCheckpoint of another shape: %v, want ckpt.ErrShape", err)
 	}
 }
+
+// A run grown from a smaller model and killed before its first checkpoint
+// restarts by growing again, and ends as the uninterrupted grown run.
+func TestRestartOfGrownRun(t *testing.T) {
+	dir := t.TempDir()
+	small := smallConfig(t, shakespeare)
+	small.Steps, small.Out = 4, filepath.Join(dir, "small")
+	runToEnd(t, small)
+
+	big := small
+	big.Layers, big.Steps, big.GrowFrom = 4, 6, small.Out
+	big.Expander, big.ShareMap = "interpolate", "interpolate"
+	big.Out = filepath.Join(dir, "ref")
+	trainRun(t, big, apolloHooks())
+
+	big.Out = filepath.Join(dir, "killed")
+	tr, err := New(big, apolloHooks())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Start(tr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := r.TrainStep(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.Close()
+	tr, err = New(resumeConfig(big, big.Out), apolloHooks())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err = Start(tr, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if !r.Restarted || tr.Real != 4 {
+		t.Fatalf("restarted %v with %d real layers, want a restart grown to 4", r.Restarted, tr.Real)
+	}
+	if err := r.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"model.safetensors", "events.jsonl"} {
+		a, _ := os.ReadFile(filepath.Join(dir, "ref", f))
+		b, _ := os.ReadFile(filepath.Join(big.Out, f))
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("%s of the restarted grown run differs from the uninterrupted one's:\n%s\n%s", f, a, b)
+		}
+	}
+}

@@ -81,15 +81,8 @@ func Start(t *Trainer, progress io.Writer) (*Run, error) {
 	if err := checkEmpty(dir); err != nil {
 		return nil, err
 	}
-	if t.Config.Init != "" {
-		if err := t.InitFrom(t.Config.Init); err != nil {
-			return nil, err
-		}
-	}
-	if t.Config.GrowFrom != "" {
-		if _, err := t.GrowFrom(t.Config.GrowFrom); err != nil {
-			return nil, err
-		}
+	if err := t.initWeights(); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating run directory: %w", err)
@@ -104,13 +97,36 @@ func Start(t *Trainer, progress io.Writer) (*Run, error) {
 		lock.Unlock()
 		return nil, err
 	}
-	if first := t.Config.stages()[0]; t.Real < first { // grown from a smaller model
-		if err := r.ExpandLogged(first); err != nil {
-			r.Close()
-			return nil, err
-		}
+	if err := r.growToFirstStage(); err != nil {
+		r.Close()
+		return nil, err
 	}
 	return r, nil
+}
+
+// initWeights replaces the initialisation by Config.Init's weights or by
+// the trained shallower model of Config.GrowFrom, when set.
+func (t *Trainer) initWeights() error {
+	if t.Config.Init != "" {
+		if err := t.InitFrom(t.Config.Init); err != nil {
+			return err
+		}
+	}
+	if t.Config.GrowFrom != "" {
+		if _, err := t.GrowFrom(t.Config.GrowFrom); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// growToFirstStage expands a model grown from a smaller one to the first
+// stage, logging the expansion; it does nothing otherwise.
+func (r *Run) growToFirstStage() error {
+	if first := r.Config.stages()[0]; r.Real < first {
+		return r.ExpandLogged(first)
+	}
+	return nil
 }
 
 // begin starts the run in the locked directory r.Dir at step 0: it checks
@@ -249,8 +265,8 @@ func CkptDir(runDir string) string { return filepath.Join(runDir, "ckpt") }
 //
 // A run that has no checkpoint at all (killed before its first one, or
 // stopped by an error) is restarted from step 0, saying so on progress:
-// its logs, model and summary are discarded and Config.Init, if set, is
-// loaded again. The trainer must then be fresh from New.
+// its logs, model and summary are discarded and Config.Init or
+// Config.GrowFrom, if set, is loaded again. The trainer must then be fresh from New.
 func Resume(t *Trainer, progress io.Writer) (*Run, error) {
 	c := &t.Config
 	dir := c.Resume
@@ -351,10 +367,8 @@ func restart(t *Trainer, dir string, progress io.Writer) (*Run, error) {
 			return nil, fmt.Errorf("resume %s: %w", dir, err)
 		}
 	}
-	if t.Config.Init != "" {
-		if err := t.InitFrom(t.Config.Init); err != nil {
-			return nil, err
-		}
+	if err := t.initWeights(); err != nil {
+		return nil, err
 	}
 	r := newRun(t, dir, progress)
 	r.Restarted = true
@@ -362,6 +376,10 @@ func restart(t *Trainer, dir string, progress io.Writer) (*Run, error) {
 		return nil, err
 	}
 	if err := r.openLogs(0); err != nil {
+		return nil, err
+	}
+	if err := r.growToFirstStage(); err != nil {
+		r.Close()
 		return nil, err
 	}
 	return r, nil
