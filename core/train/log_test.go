@@ -1,7 +1,6 @@
 package train
 
 import (
-	"context"
 	"math"
 	"path/filepath"
 	"testing"
@@ -12,18 +11,7 @@ func TestLogStepAllocatesNothing(t *testing.T) {
 	c := smallConfig(t, shakespeare)
 	c.Steps, c.Accum = 2, 3
 	c.Out = filepath.Join(t.TempDir(), "run")
-	tr, err := New(c, Hooks{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := Start(tr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	if err := r.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	r := trainRun(t, c, Hooks{})
 	res := StepResult{Step: r.Step, Loss: 2.5, LR: 1e-3, GradNorm: 0.7, SampledDepth: []int{2, 2, 2}}
 	for _, val := range []float64{math.NaN(), 2.25} {
 		if n := testing.AllocsPerRun(20, func() {

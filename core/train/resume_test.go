@@ -27,19 +27,6 @@ func startRun(t *testing.T, c Config, status *bytes.Buffer) (*Run, error) {
 	return Start(tr, status)
 }
 
-// runToEnd trains the run of c to its end.
-func runToEnd(t *testing.T, c Config) {
-	t.Helper()
-	r, err := startRun(t, c, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	if err := r.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // resumeConfig returns c set to resume the run in dir.
 func resumeConfig(c Config, dir string) Config {
 	c.Resume, c.Out = dir, ""
@@ -55,7 +42,7 @@ func TestResumeWithoutCheckpointRestarts(t *testing.T) {
 
 	ref := c
 	ref.Out = filepath.Join(tmp, "ref")
-	runToEnd(t, ref)
+	trainRun(t, ref, Hooks{}).Close()
 
 	// The killed run: five steps logged, no checkpoint, and the leftovers
 	// of a kill during writes.
@@ -133,7 +120,7 @@ func TestResumeRemovesTemporaryFiles(t *testing.T) {
 	c := smallConfig(t, shakespeare)
 	c.Steps = 3
 	c.Out = filepath.Join(t.TempDir(), "run")
-	runToEnd(t, c)
+	trainRun(t, c, Hooks{}).Close()
 	temps := []string{".config.json.tmp-123", ".metrics.jsonl.tmp-4", ".events.jsonl.tmp-5",
 		".model.safetensors.tmp-6", ".summary.json.tmp-7", filepath.Join("ckpt", ".step-000003.safetensors.tmp-8")}
 	for _, n := range temps {
@@ -181,7 +168,7 @@ func TestResumeShapeErrorWrapsErrShape(t *testing.T) {
 	c := smallConfig(t, shakespeare)
 	c.Steps = 2
 	c.Out = filepath.Join(t.TempDir(), "run")
-	runToEnd(t, c)
+	trainRun(t, c, Hooks{}).Close()
 	c2 := resumeConfig(c, c.Out)
 	c2.Dim = 64
 	_, err := startRun(t, c2, nil)
@@ -212,7 +199,7 @@ func TestRestartOfGrownRun(t *testing.T) {
 	dir := t.TempDir()
 	small := smallConfig(t, shakespeare)
 	small.Steps, small.Out = 4, filepath.Join(dir, "small")
-	runToEnd(t, small)
+	trainRun(t, small, Hooks{}).Close()
 
 	big := small
 	big.Layers, big.Steps, big.GrowFrom = 4, 6, small.Out
