@@ -202,6 +202,12 @@ func TestSameIgnoringTiming(t *testing.T) {
 			t.Errorf("SameIgnoringTiming(\n%s,\n%s) = %v", a, tc.b, got)
 		}
 	}
+	// Older lines without bits per byte (NaN once read) compare too.
+	old1 := `{"step":1,"flops":1,"wall_s":0.5,"tokens_per_s":10,"train_loss":3}`
+	old2 := `{"step":1,"flops":1,"wall_s":0.7,"tokens_per_s":12,"train_loss":3}`
+	if !SameIgnoringTiming([]byte(old1), []byte(old2)) {
+		t.Error("lines without bits per byte that differ only in timing compare unequal")
+	}
 	ev := `{"event":"expand","step":3,"flops":1,"stage":1,"from":1,"to":2,"map":[0,0],"val_native_before":3,"val_native_after":3.1}` + "\n"
 	if !SameIgnoringTiming([]byte(ev), []byte(ev)) || SameIgnoringTiming([]byte(ev), []byte(strings.Replace(ev, "3.1", "3.2", 1))) {
 		t.Error("events compare by their bytes")
