@@ -84,14 +84,16 @@ func main() {
 		for seed := 1; seed <= seeds; seed++ {
 			base := cfg
 			base.Steps, base.Seed = b, uint64(seed)
-			base.Method, base.Name = "baseline", fmt.Sprintf("b%d-baseline-s%d", b, seed)
+			base.Method = "baseline"
+			base.Name = fmt.Sprintf("b%d-baseline-s%d", b, seed)
 			r, err := wb.Train(base)
 			wb.Check(err)
 			dirs := []string{r.Dir}
 			for _, m := range methods {
 				c := cfg
 				c.Steps, c.Seed = b, uint64(seed)
-				c.Method, c.Name = m, fmt.Sprintf("b%d-%s-s%d", b, m, seed)
+				c.Method = m // not in one assignment with a call: the interpreter would drop it
+				c.Name = fmt.Sprintf("b%d-%s-s%d", b, m, seed)
 				r, err := wb.Train(wb.SameBudget(setups[m](c)))
 				wb.Check(err)
 				dirs = append(dirs, r.Dir)

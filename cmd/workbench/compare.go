@@ -16,22 +16,24 @@ func init() {
 	register("compare", "compare runs: FLOPs and time to reach the baseline's loss, tables and plots", runCompare)
 }
 
-const compareUsage = "usage: workbench compare [--ref DIR] [--target LOSS] [--out DIR] DIR..."
+const compareUsage = "usage: workbench compare [--ref METHOD] [--target LOSS] [--eval FILE[,FILE...]] [--out DIR] DIR..."
 
 // runCompare implements "workbench compare": it loads the run directories,
 // prints the comparison table and writes compare.md and the plots.
 func runCompare(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	ref := fs.String("ref", "", "reference run `DIR` (default: the runs whose method is \"baseline\")")
+	ref := fs.String("ref", "", "reference `METHOD`: its runs give the target and the savings' denominators (default \"baseline\"); a value with a path separator names one reference run directory")
+	eval := fs.String("eval", "", "comma-separated text `FILE`s to evaluate every run's final model on, as workbench eval does (cached in the run directories)")
 	target := fs.Float64("target", 0, "target validation `LOSS` (default: the reference's final validation loss, averaged over its runs)")
 	out := fs.String("out", "", "`DIR` to write compare.md and the plots into (default: the common parent of the runs)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, compareUsage)
 		fmt.Fprintln(stderr, "\nCompares training runs: for each, the FLOPs and wall time to first reach the")
 		fmt.Fprintln(stderr, "target validation loss, and the savings against the reference's totals.")
-		fmt.Fprintln(stderr, "Prints a table and writes compare.md, loss_vs_flops.png|svg and")
-		fmt.Fprintln(stderr, "loss_vs_wall.png|svg.\n\nflags:")
+		fmt.Fprintln(stderr, "A DIR is a run directory or an experiment directory (workbench run --out),")
+		fmt.Fprintln(stderr, "which stands for the runs in it. Prints a table and writes compare.md,")
+		fmt.Fprintln(stderr, "loss_vs_flops.png|svg and loss_vs_wall.png|svg.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	dirs, err := parseInterleaved(fs, args)
@@ -46,6 +48,24 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if len(dirs) == 0 {
 		return errors.New("no run directories given (" + compareUsage + ")")
 	}
+	var evalFiles []string
+	if *eval != "" {
+		for _, f := range strings.Split(*eval, ",") {
+			if f == "" {
+				return fmt.Errorf("--eval: empty file name in %q (want FILE[,FILE...])", *eval)
+			}
+			evalFiles = append(evalFiles, f)
+		}
+	}
+	var runDirs []string
+	for _, d := range dirs {
+		rd, err := report.RunDirs(d)
+		if err != nil {
+			return err
+		}
+		runDirs = append(runDirs, rd...)
+	}
+	dirs = runDirs
 
 	seen := map[string]int{}
 	for i, d := range dirs {
@@ -58,8 +78,9 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		}
 		seen[key] = i
 	}
+	opt := report.Options{Target: *target}
 	refIndex := -1
-	if *ref != "" {
+	if strings.ContainsRune(*ref, '/') || strings.ContainsRune(*ref, filepath.Separator) {
 		key, err := filepath.Abs(*ref)
 		if err != nil {
 			return err
@@ -70,6 +91,8 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 			dirs = append(dirs, *ref)
 		}
 		refIndex = i
+	} else {
+		opt.RefMethod = *ref
 	}
 
 	runs := make([]*report.Run, len(dirs))
@@ -83,14 +106,20 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		}
 		runs[i] = r
 	}
-	opt := report.Options{Target: *target}
 	if refIndex >= 0 {
 		opt.Ref = runs[refIndex]
 	}
+	// Check the reference before the evaluations, which take a while.
 	c, err := report.Compare(runs, opt)
+	if err == nil && len(evalFiles) > 0 {
+		if err = report.EvalFiles(runs, evalFiles, stderr); err != nil {
+			return fmt.Errorf("--eval: %v", err)
+		}
+		c, err = report.Compare(runs, opt)
+	}
 	if err != nil {
-		if refIndex < 0 && !targetSet {
-			err = fmt.Errorf("%v; use --ref DIR or --target LOSS", err)
+		if *ref == "" && !targetSet {
+			err = fmt.Errorf("%v; use --ref METHOD or --target LOSS", err)
 		}
 		return err
 	}

@@ -1,10 +1,13 @@
 package report
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 )
 
 // BaselineMethod is the method whose runs are the reference when no
@@ -76,8 +79,13 @@ func (r *Run) Reach(target float64) (flops, wall float64, ok bool) {
 
 // Options select the reference of a comparison.
 type Options struct {
-	// Ref is the reference run; it must be one of the compared runs.
-	// When nil, the runs whose method is BaselineMethod are the reference.
+	// RefMethod names the method whose runs are the reference; "" means
+	// BaselineMethod. A method named here that no run has is an error;
+	// so is a reference whose runs differ in more than their seed (see
+	// RecipeKeys), since their mean would mix two recipes.
+	RefMethod string
+	// Ref, when set, is the reference run instead; it must be one of the
+	// compared runs.
 	Ref *Run
 	// Target, when positive, is the target validation loss; otherwise the
 	// target is the mean final validation loss of the reference runs.
@@ -124,6 +132,19 @@ type RunResult struct {
 	// WallSaving = 1 − ReachWallS / Comparison.RefWallS, as fractions;
 	// valid when Reached and Comparison.HasRef.
 	FLOPsSaving, WallSaving float64
+
+	// EvalDelta holds, for each of Comparison.EvalFiles, the run's bits
+	// per byte on it minus the mean of the reference runs'; empty
+	// without reference runs.
+	EvalDelta []float64
+}
+
+// EvalStat aggregates the runs of one method on one extra text file.
+type EvalStat struct {
+	Loss, BitsPerByte Stat
+	// Delta is the bits per byte minus the reference runs' mean (N is 0
+	// without reference runs).
+	Delta Stat
 }
 
 // MethodResult aggregates the runs of one method over their seeds.
@@ -133,6 +154,11 @@ type MethodResult struct {
 
 	Steps, FLOPs, WallS, FinalValLoss Stat // over all runs
 	FinalValBPB                       Stat // over the runs whose logs have bits per byte
+	// SplitValLoss and SplitBitsPerByte are the final model's loss on the
+	// whole validation split (summary.json), over the runs that have one.
+	SplitValLoss, SplitBitsPerByte Stat
+	// Evals aggregates the runs on each of Comparison.EvalFiles.
+	Evals []EvalStat
 	// The following are over the runs that reach the target only; their
 	// N may be smaller than len(Runs).
 	ReachFLOPs, ReachWallS, FLOPsSaving, WallSaving Stat
@@ -150,6 +176,13 @@ type Comparison struct {
 	RefFLOPs, RefWallS float64
 	RefRuns            int // number of reference runs
 
+	// EvalFiles are the extra text files every run was evaluated on (see
+	// EvalFiles), as given.
+	EvalFiles []string
+	// RefEvalBitsPerByte is the reference runs' mean bits per byte on
+	// each of EvalFiles; empty without reference runs.
+	RefEvalBitsPerByte []float64
+
 	Runs    []*RunResult    // grouped by method, in the order of Methods
 	Methods []*MethodResult // the reference's method first, then in order of appearance
 	// Warnings lists doubtful inputs that did not stop the comparison.
@@ -159,7 +192,9 @@ type Comparison struct {
 // Compare computes the comparison of runs against a reference: each run's
 // totals, final validation loss and the FLOPs and seconds it needs to first
 // reach the target loss (see Run.Reach), with the savings against the
-// reference's totals, and the same aggregated per method.
+// reference's totals, the losses of summary.json and on the extra text
+// files of Run.Evals (all runs must have been evaluated on the same files,
+// see EvalFiles), and the same aggregated per method.
 func Compare(runs []*Run, opt Options) (*Comparison, error) {
 	if len(runs) == 0 {
 		return nil, errors.New("no runs to compare")
@@ -182,15 +217,46 @@ func Compare(runs []*Run, opt Options) (*Comparison, error) {
 		refs = []*Run{opt.Ref}
 		c.TargetSource = fmt.Sprintf("final validation loss of reference run %s", opt.Ref.Name)
 	} else {
+		method := opt.RefMethod
+		if method == "" {
+			method = BaselineMethod
+		}
 		for _, r := range runs {
-			if r.Method == BaselineMethod {
+			if r.Method == method {
 				refs = append(refs, r)
 			}
 		}
-		if len(refs) == 1 {
-			c.TargetSource = fmt.Sprintf("final validation loss of the %s run %s", BaselineMethod, refs[0].Name)
-		} else {
-			c.TargetSource = fmt.Sprintf("mean final validation loss of %d %s runs", len(refs), BaselineMethod)
+		switch {
+		case len(refs) == 0 && opt.RefMethod != "":
+			return nil, fmt.Errorf("reference method %q: no compared run has it (methods: %s)", method, strings.Join(methods(runs), ", "))
+		case len(refs) == 1:
+			c.TargetSource = fmt.Sprintf("final validation loss of the %s run %s", method, refs[0].Name)
+		case len(refs) > 1:
+			if err := sameRecipe(method, refs); err != nil {
+				return nil, err
+			}
+			c.TargetSource = fmt.Sprintf("mean final validation loss of %d %s runs", len(refs), method)
+		}
+	}
+	for _, e := range runs[0].Evals {
+		c.EvalFiles = append(c.EvalFiles, e.File)
+	}
+	for _, r := range runs {
+		same := len(r.Evals) == len(c.EvalFiles)
+		for i := 0; same && i < len(r.Evals); i++ {
+			same = r.Evals[i].SHA256 == runs[0].Evals[i].SHA256
+		}
+		if !same {
+			return nil, fmt.Errorf("runs %s and %s were not evaluated on the same extra text files; evaluate every run on the same files", runs[0].Name, r.Name)
+		}
+	}
+	if len(refs) > 0 {
+		for i := range c.EvalFiles {
+			var bpb []float64
+			for _, r := range refs {
+				bpb = append(bpb, r.Evals[i].BitsPerByte)
+			}
+			c.RefEvalBitsPerByte = append(c.RefEvalBitsPerByte, NewStat(bpb).Mean)
 		}
 	}
 	if len(refs) > 0 {
@@ -236,6 +302,9 @@ func Compare(runs []*Run, opt Options) (*Comparison, error) {
 			rr.FLOPsSaving = 1 - rr.ReachFLOPs/c.RefFLOPs
 			rr.WallSaving = 1 - rr.ReachWallS/c.RefWallS
 		}
+		for i, ref := range c.RefEvalBitsPerByte {
+			rr.EvalDelta = append(rr.EvalDelta, r.Evals[i].BitsPerByte-ref)
+		}
 		m := byMethod[r.Method]
 		m.Runs = append(m.Runs, rr)
 	}
@@ -247,7 +316,8 @@ func Compare(runs []*Run, opt Options) (*Comparison, error) {
 			}
 			return a.Name < b.Name
 		})
-		var steps, fl, wall, loss, bpb, rf, rw, fs, ws []float64
+		var steps, fl, wall, loss, bpb, rf, rw, fs, ws, split, splitBPB []float64
+		evals := make([][3][]float64, len(c.EvalFiles)) // loss, bits per byte, delta
 		for i, rr := range m.Runs {
 			r := rr.Run
 			if i > 0 && m.Runs[i-1].Run.Seed == r.Seed {
@@ -259,6 +329,17 @@ func Compare(runs []*Run, opt Options) (*Comparison, error) {
 			loss = append(loss, r.FinalValLoss())
 			if b := r.FinalValBPB(); !math.IsNaN(b) {
 				bpb = append(bpb, b)
+			}
+			if r.Summary != nil {
+				split = append(split, r.Summary.ValLoss)
+				splitBPB = append(splitBPB, r.Summary.ValBPB)
+			}
+			for j, e := range r.Evals {
+				evals[j][0] = append(evals[j][0], e.Loss)
+				evals[j][1] = append(evals[j][1], e.BitsPerByte)
+				if len(rr.EvalDelta) > 0 {
+					evals[j][2] = append(evals[j][2], rr.EvalDelta[j])
+				}
 			}
 			if rr.Reached {
 				rf = append(rf, rr.ReachFLOPs)
@@ -273,6 +354,53 @@ func Compare(runs []*Run, opt Options) (*Comparison, error) {
 		m.Steps, m.FLOPs, m.WallS, m.FinalValLoss = NewStat(steps), NewStat(fl), NewStat(wall), NewStat(loss)
 		m.FinalValBPB = NewStat(bpb)
 		m.ReachFLOPs, m.ReachWallS, m.FLOPsSaving, m.WallSaving = NewStat(rf), NewStat(rw), NewStat(fs), NewStat(ws)
+		m.SplitValLoss, m.SplitBitsPerByte = NewStat(split), NewStat(splitBPB)
+		for _, e := range evals {
+			m.Evals = append(m.Evals, EvalStat{Loss: NewStat(e[0]), BitsPerByte: NewStat(e[1]), Delta: NewStat(e[2])})
+		}
 	}
 	return c, nil
+}
+
+// RecipeKeys are the keys of config.json that say what a run does: runs
+// of one method should differ in none of them, only in their seed.
+var RecipeKeys = []string{
+	"data_sha256", "val_frac", "layers", "dim", "heads", "seq", "batch", "accum",
+	"steps", "flops_budget", "lr", "min_lr", "warmup", "schedule", "decay_frac", "decay_shape", "wd", "clip",
+	"init", "grow_from", "grow_from_flops",
+	"stages", "stage_ends", "sampler", "share_map", "expander", "plan", "opt_state", "eval_depth", "freeze",
+}
+
+// sameRecipe returns an error naming the first key of RecipeKeys in which
+// two of the runs of method differ.
+func sameRecipe(method string, runs []*Run) error {
+	value := func(r *Run, key string) string {
+		var b bytes.Buffer
+		if json.Compact(&b, r.Config[key]) != nil || b.Len() == 0 {
+			return "null"
+		}
+		return b.String()
+	}
+	for _, key := range RecipeKeys {
+		for _, r := range runs[1:] {
+			if a, b := value(runs[0], key), value(r, key); a != b {
+				return fmt.Errorf("reference method %q is ambiguous: its runs %s and %s differ in %q (%s against %s); give each recipe its own method name",
+					method, runs[0].Name, r.Name, key, a, b)
+			}
+		}
+	}
+	return nil
+}
+
+// methods lists the methods of runs in order of appearance.
+func methods(runs []*Run) []string {
+	var ms []string
+	seen := map[string]bool{}
+	for _, r := range runs {
+		if !seen[r.Method] {
+			seen[r.Method] = true
+			ms = append(ms, r.Method)
+		}
+	}
+	return ms
 }

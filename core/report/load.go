@@ -43,13 +43,20 @@ type Run struct {
 	// that trained it are counted in the run's.
 	GrowFrom      string
 	GrowFromFlops bool
+	// Config holds every key of config.json, undecoded.
+	Config map[string]json.RawMessage
+	// Summary is summary.json, nil when the run has not written one.
+	Summary *Summary
+	// Evals holds the losses on the extra text files of EvalFiles, in
+	// their order.
+	Evals []TextLoss
 	// Warnings lists problems that Load tolerated, such as a truncated
 	// last line of metrics.jsonl; each names the file and line.
 	Warnings []string
 }
 
 // Load reads the run directory dir: config.json, metrics.jsonl and, if
-// present, events.jsonl.
+// present, events.jsonl and summary.json.
 //
 // A last line that is cut off (a run stopped while writing it) is dropped
 // and reported in Run.Warnings. When a step is logged again with a number
@@ -80,6 +87,9 @@ func Load(dir string) (*Run, error) {
 	if err := r.loadEvents(filepath.Join(dir, EventsFile)); err != nil {
 		return nil, err
 	}
+	if err := r.loadSummary(filepath.Join(dir, SummaryFile)); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -107,6 +117,9 @@ func (r *Run) loadConfig(path string) error {
 	}
 	if err := strictDecode(data, &c); err != nil {
 		return fmt.Errorf("%s:%d: %s", path, lineOf(data, err), describe(err))
+	}
+	if err := json.Unmarshal(data, &r.Config); err != nil {
+		return fmt.Errorf("%s: %s", path, describe(err))
 	}
 	switch {
 	case c.Method == nil || *c.Method == "":

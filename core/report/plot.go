@@ -84,6 +84,7 @@ func (c *Comparison) Plot(x XAxis) (*plot.Plot, error) {
 	if xmin > xmax {
 		return nil, fmt.Errorf("no validation point with positive FLOPs to plot")
 	}
+	p.X.Tick.Marker, p.Y.Tick.Marker = linearTicks{}, linearTicks{}
 	if x == ByFLOPs {
 		p.X.Scale = plot.LogScale{}
 		p.X.Tick.Marker = logTicks{}
@@ -98,40 +99,4 @@ func (c *Comparison) Plot(x XAxis) (*plot.Plot, error) {
 	p.Add(target)
 	p.Legend.Add("target "+fmtLoss(c.Target), target)
 	return p, nil
-}
-
-// logTicks marks a log-scale axis at 1, 2 and 5 times each power of ten,
-// labelled as in the tables (for example 2e14), with unlabelled minor ticks
-// at the other integers; over many decades only powers of ten are labelled.
-type logTicks struct{}
-
-// Ticks implements plot.Ticker.
-func (logTicks) Ticks(lo, hi float64) []plot.Tick {
-	if !(lo > 0) || !(hi >= lo) || math.IsInf(hi, 0) {
-		return nil
-	}
-	e0, e1 := int(math.Floor(math.Log10(lo))), int(math.Ceil(math.Log10(hi)))
-	few := e1-e0 <= 2
-	var ticks []plot.Tick
-	for e := e0; e <= e1; e++ {
-		for m := 1; m <= 9; m++ {
-			v := float64(m) * math.Pow10(e)
-			if v < lo*(1-1e-9) || v > hi*(1+1e-9) {
-				continue
-			}
-			t := plot.Tick{Value: v}
-			if m == 1 || few && (m == 2 || m == 5) {
-				t.Label = fmt.Sprintf("%de%d", m, e)
-			}
-			ticks = append(ticks, t)
-		}
-	}
-	labelled := false
-	for _, t := range ticks {
-		labelled = labelled || t.Label != ""
-	}
-	if !labelled {
-		ticks = append(ticks, plot.Tick{Value: lo, Label: Sci(lo)}, plot.Tick{Value: hi, Label: Sci(hi)})
-	}
-	return ticks
 }

@@ -2,12 +2,18 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/plot"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -19,15 +25,69 @@ const runsDir = "testdata/runs"
 
 func loadRuns(t testing.TB, names ...string) []*Run {
 	t.Helper()
+	dirs := make([]string, len(names))
+	for i, n := range names {
+		dirs[i] = filepath.Join(runsDir, n)
+	}
+	return loadDirs(t, dirs...)
+}
+
+func loadDirs(t testing.TB, dirs ...string) []*Run {
+	t.Helper()
 	var runs []*Run
-	for _, n := range names {
-		r, err := Load(filepath.Join(runsDir, n))
+	for _, d := range dirs {
+		r, err := Load(d)
 		if err != nil {
 			t.Fatal(err)
 		}
 		runs = append(runs, r)
 	}
 	return runs
+}
+
+// Runs of the reference method that differ in more than their seed make
+// an ambiguous reference; other methods may mix recipes.
+func TestCompareAmbiguousRef(t *testing.T) {
+	runs := loadRuns(t, allRuns...)
+	runs[3].Config["sampler"] = json.RawMessage(`"lvps"`)
+	if _, err := Compare(runs, Options{}); err != nil {
+		t.Errorf("a method other than the reference mixes recipes: %v", err)
+	}
+	runs[1].Config["stages"] = json.RawMessage(`[1, 3, 6]`)
+	want := `reference method "baseline" is ambiguous: its runs baseline_s1 and baseline_s2 differ in "stages" (null against [1,3,6]); give each recipe its own method name`
+	if _, err := Compare(runs, Options{}); err == nil || err.Error() != want {
+		t.Errorf("error %v, want %s", err, want)
+	}
+	if _, err := Compare(runs, Options{RefMethod: "apollo"}); err == nil || !strings.Contains(err.Error(), `differ in "sampler" (null against "lvps")`) {
+		t.Errorf("apollo as reference: error %v", err)
+	}
+	if _, err := Compare(runs, Options{Ref: runs[0]}); err != nil {
+		t.Errorf("one reference run: %v", err)
+	}
+}
+
+func TestRunDirs(t *testing.T) {
+	tests := []struct {
+		path string
+		want string // the directories, or the error
+	}{
+		{"testdata/runs/apollo_s1", "testdata/runs/apollo_s1"},
+		{"testdata/runs", "testdata/runs/apollo_s1 testdata/runs/apollo_s2 testdata/runs/baseline_s1 testdata/runs/baseline_s2 testdata/runs/stack_s1"},
+		{"testdata", "testdata/resumed"},
+		{"../report", "../report: neither a run directory (no config.json) nor an experiment directory (no subdirectory holds config.json)"},
+		{"testdata/absent", "testdata/absent: no such run or experiment directory: file does not exist"},
+		{"testdata/compare.golden.md", "testdata/compare.golden.md: not a run directory (want a directory holding config.json and metrics.jsonl) nor an experiment directory (holding run directories)"},
+	}
+	for _, tt := range tests {
+		dirs, err := RunDirs(tt.path)
+		got := strings.Join(dirs, " ")
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tt.want {
+			t.Errorf("RunDirs(%s) = %s, want %s", tt.path, got, tt.want)
+		}
+	}
 }
 
 var allRuns = []string{"baseline_s1", "baseline_s2", "apollo_s1", "apollo_s2", "stack_s1"}
@@ -281,6 +341,10 @@ func TestCompareOptions(t *testing.T) {
 		{"no reference", runs[2:], Options{}, 0, 0, "", false, `no reference: no run has method "baseline" and neither a reference run nor a target loss was given`},
 		{"ref not compared", runs[2:], Options{Ref: runs[0]}, 0, 0, "", false, "reference run testdata/runs/baseline_s1 is not among the compared runs"},
 		{"no runs", nil, Options{}, 0, 0, "", false, "no runs to compare"},
+		{"ref method", runs, Options{RefMethod: "apollo"}, 2.925, 2.8e14, "mean final validation loss of 2 apollo runs", true, ""},
+		{"single run of ref method", runs, Options{RefMethod: "stack"}, 3.2, 3e14, "final validation loss of the stack run stack_s1", true, ""},
+		{"ref method absent", runs, Options{RefMethod: "lvps"}, 0, 0, "", false, `reference method "lvps": no compared run has it (methods: baseline, apollo, stack)`},
+		{"ref method absent with target", runs, Options{RefMethod: "lvps", Target: 3}, 0, 0, "", false, `reference method "lvps": no compared run has it (methods: baseline, apollo, stack)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -359,14 +423,14 @@ func TestTables(t *testing.T) {
 		row  string
 		want []string
 	}{
-		{"method baseline", []string{"baseline", "2", "1,2", "40 ± 0", "4.00e14 ± 0", "42.0 ± 2.8", "3.0500 ± 0.0707", "—", "3.83e14 [1/2]", "38.3 [1/2]", "4.2% [1/2]", "8.7% [1/2]"}},
-		{"method apollo", []string{"apollo", "2", "1,2", "40 ± 0", "2.80e14 ± 0", "30.4 ± 2.1", "2.9250 ± 0.0354", "—", "1.90e14 ± 3.30e13", "21.1 ± 4.9", "52.5 ± 8.2%", "49.7 ± 11.6%"}},
-		{"method stack", []string{"stack", "1", "1", "40", "3.00e14", "30.0", "3.2000", "—", "—", "—", "—", "—"}},
-		{"run baseline_s1 (ref)", []string{"baseline_s1 (ref)", "baseline", "1", "40", "4.00e14", "40.0", "3.0000", "—", "3.83e14", "38.3", "4.2%", "8.7%"}},
-		{"run baseline_s2 (ref)", []string{"baseline_s2 (ref)", "baseline", "2", "40", "4.00e14", "44.0", "3.1000", "—", "—", "—", "—", "—"}},
-		{"run apollo_s1", []string{"apollo_s1", "apollo", "1", "40", "2.80e14", "29.0", "2.9000", "—", "1.67e14", "17.7", "58.3%", "57.9%"}},
-		{"run apollo_s2", []string{"apollo_s2", "apollo", "2", "40", "2.80e14", "31.9", "2.9500", "—", "2.13e14", "24.6", "46.7%", "41.5%"}},
-		{"run stack_s1", []string{"stack_s1", "stack", "1", "40", "3.00e14", "30.0", "3.2000", "—", "—", "—", "—", "—"}},
+		{"method baseline", []string{"baseline", "2", "1,2", "40 ± 0", "4.00e14 ± 0", "42.0 ± 2.8", "3.0500 ± 0.0707", "—", "3.0350 ± 0.0636", "4.3786 ± 0.0918", "3.83e14 [1/2]", "38.3 [1/2]", "4.2% [1/2]", "8.7% [1/2]"}},
+		{"method apollo", []string{"apollo", "2", "1,2", "40 ± 0", "2.80e14 ± 0", "30.4 ± 2.1", "2.9250 ± 0.0354", "—", "2.8800 [1/2]", "4.1550 [1/2]", "1.90e14 ± 3.30e13", "21.1 ± 4.9", "52.5 ± 8.2%", "49.7 ± 11.6%"}},
+		{"method stack", []string{"stack", "1", "1", "40", "3.00e14", "30.0", "3.2000", "—", "—", "—", "—", "—", "—", "—"}},
+		{"run baseline_s1 (ref)", []string{"baseline_s1 (ref)", "baseline", "1", "40", "4.00e14", "40.0", "3.0000", "—", "2.9900", "4.3137", "3.83e14", "38.3", "4.2%", "8.7%"}},
+		{"run baseline_s2 (ref)", []string{"baseline_s2 (ref)", "baseline", "2", "40", "4.00e14", "44.0", "3.1000", "—", "3.0800", "4.4435", "—", "—", "—", "—"}},
+		{"run apollo_s1", []string{"apollo_s1", "apollo", "1", "40", "2.80e14", "29.0", "2.9000", "—", "2.8800", "4.1550", "1.67e14", "17.7", "58.3%", "57.9%"}},
+		{"run apollo_s2", []string{"apollo_s2", "apollo", "2", "40", "2.80e14", "31.9", "2.9500", "—", "—", "—", "2.13e14", "24.6", "46.7%", "41.5%"}},
+		{"run stack_s1", []string{"stack_s1", "stack", "1", "40", "3.00e14", "30.0", "3.2000", "—", "—", "—", "—", "—", "—", "—"}},
 	}
 	for _, tt := range tests {
 		if got := rows[tt.row]; strings.Join(got, " | ") != strings.Join(tt.want, " | ") {
@@ -435,22 +499,91 @@ func TestWriteFiles(t *testing.T) {
 
 func TestPlotTicks(t *testing.T) {
 	tests := []struct {
+		ticker plot.Ticker
 		lo, hi float64
 		labels string
 	}{
-		{4e13, 3e14, "5e13 1e14 2e14"},
-		{2e12, 3e16, "1e13 1e14 1e15 1e16"},
-		{3.1e14, 3.9e14, "3.10e14 3.90e14"},
+		{logTicks{}, 4e13, 3e14, "5e13 1e14 2e14"},
+		{logTicks{}, 2e12, 3e16, "1e13 1e14 1e15 1e16"},
+		{logTicks{}, 3.1e14, 3.9e14, "3.2e14 3.4e14 3.6e14 3.8e14"},
+		// gonum's DefaultTicks labels 2.35 as "2.4" on this range.
+		{linearTicks{}, 2.348, 2.571, "2.35 2.40 2.45 2.50 2.55"},
+		{linearTicks{}, 0, 187.6, "0 50 100 150"},
+		{linearTicks{}, 12.3, 14.1, "12.5 13.0 13.5 14.0"},
+		{linearTicks{}, -0.3, 0.2, "-0.3 -0.2 -0.1 0.0 0.1 0.2"},
+		{linearTicks{}, 2.5, 2.5, "2.5"},
 	}
 	for _, tt := range tests {
 		var labels []string
-		for _, tk := range (logTicks{}).Ticks(tt.lo, tt.hi) {
+		for _, tk := range tt.ticker.Ticks(tt.lo, tt.hi) {
 			if tk.Label != "" {
 				labels = append(labels, tk.Label)
 			}
 		}
 		if got := strings.Join(labels, " "); got != tt.labels {
-			t.Errorf("ticks(%g, %g) labelled %q, want %q", tt.lo, tt.hi, got, tt.labels)
+			t.Errorf("%T.Ticks(%g, %g) labelled %q, want %q", tt.ticker, tt.lo, tt.hi, got, tt.labels)
+		}
+	}
+}
+
+// checkTicks fails unless ticker labels at least two ticks in [lo, hi],
+// each label parses back to exactly its tick's value, and the labels are
+// distinct.
+func checkTicks(t *testing.T, what string, ticker plot.Ticker, lo, hi float64) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, tk := range ticker.Ticks(lo, hi) {
+		if tk.Label == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(tk.Label, 64)
+		if err != nil || v != tk.Value {
+			t.Errorf("%s [%g, %g]: tick at %v labelled %q", what, lo, hi, tk.Value, tk.Label)
+		}
+		if tk.Value < lo-1e-9*math.Abs(lo) || tk.Value > hi+1e-9*math.Abs(hi) {
+			t.Errorf("%s [%g, %g]: tick %q outside the range", what, lo, hi, tk.Label)
+		}
+		if seen[tk.Label] {
+			t.Errorf("%s [%g, %g]: label %q twice", what, lo, hi, tk.Label)
+		}
+		seen[tk.Label] = true
+	}
+	if len(seen) < 2 {
+		t.Errorf("%s [%g, %g]: %d labelled ticks, want at least 2", what, lo, hi, len(seen))
+	}
+}
+
+// Every labelled tick says its value, over ranges of many widths and
+// magnitudes.
+func TestTicksExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 2000; i++ {
+		lo := math.Pow(10, rng.Float64()*24-8) * (rng.Float64() - 0.3)
+		hi := lo + math.Abs(lo)*math.Pow(10, rng.Float64()*4-3) + math.Pow(10, rng.Float64()*20-8)
+		checkTicks(t, "linear", linearTicks{}, lo, hi)
+		if lo > 0 {
+			checkTicks(t, "log", logTicks{}, lo, hi)
+		}
+	}
+}
+
+// Every axis of every plot of a comparison labels its ticks with their
+// values.
+func TestPlotAxesExact(t *testing.T) {
+	c, err := Compare(loadRuns(t, allRuns...), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []XAxis{ByFLOPs, ByWall} {
+		p, err := c.Plot(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ax := range []struct {
+			name string
+			axis *plot.Axis
+		}{{"x", &p.X}, {"y", &p.Y}} {
+			checkTicks(t, fmt.Sprintf("plot %d, %s axis", x, ax.name), ax.axis.Tick.Marker, ax.axis.Min, ax.axis.Max)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +9,8 @@ import (
 	"strings"
 
 	"gonum.org/v1/plot/vg"
+
+	"workbench/core/fsutil"
 )
 
 // Names of the files that WriteFiles writes; the plots are written with
@@ -28,8 +29,8 @@ const (
 
 // WriteFiles writes the Markdown report compare.md and the plots
 // loss_vs_flops.png, loss_vs_flops.svg, loss_vs_wall.png and loss_vs_wall.svg
-// into dir, which is created if needed. Each file is written to a temporary
-// file in dir and renamed into place, so a reader never sees a partial file.
+// into dir, which is created if needed. Each file is written atomically
+// (fsutil.WriteFileAtomic), so a reader never sees a partial file.
 // It returns the paths written.
 func (c *Comparison) WriteFiles(dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -37,7 +38,7 @@ func (c *Comparison) WriteFiles(dir string) ([]string, error) {
 	}
 	var written []string
 	md := filepath.Join(dir, MarkdownFile)
-	if err := writeAtomic(md, func(w io.Writer) error { return c.writeMarkdown(w, true) }); err != nil {
+	if err := fsutil.WriteFileAtomic(md, 0o644, func(w io.Writer) error { return c.writeMarkdown(w, true) }); err != nil {
 		return written, err
 	}
 	written = append(written, md)
@@ -51,7 +52,7 @@ func (c *Comparison) WriteFiles(dir string) ([]string, error) {
 		}
 		for _, format := range []string{"png", "svg"} {
 			path := filepath.Join(dir, pl.name+"."+format)
-			err := writeAtomic(path, func(w io.Writer) (err error) {
+			err := fsutil.WriteFileAtomic(path, 0o644, func(w io.Writer) (err error) {
 				defer func() {
 					if e := recover(); e != nil {
 						err = fmt.Errorf("drawing the plot failed: %v", e)
@@ -71,39 +72,6 @@ func (c *Comparison) WriteFiles(dir string) ([]string, error) {
 		}
 	}
 	return written, nil
-}
-
-// writeAtomic writes path through fill: into a temporary file in the same
-// directory, which is synced and then renamed to path.
-func writeAtomic(path string, fill func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-			err = fmt.Errorf("%s: %v", path, err)
-		}
-	}()
-	bw := bufio.NewWriter(f)
-	if err = fill(bw); err != nil {
-		return err
-	}
-	if err = bw.Flush(); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 // CommonDir returns the deepest directory that contains all of dirs, as an

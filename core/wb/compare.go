@@ -8,36 +8,69 @@ import (
 
 // Comparison is the outcome of Compare.
 type Comparison struct {
-	// Target is the validation loss the runs are compared at: the final
-	// validation loss of the reference (the runs of method "baseline", or
-	// else the first run given).
+	// Target is the validation loss the runs are compared at: the mean
+	// final validation loss of the reference runs (see CompareOptions.Ref).
 	Target float64
-	Rows   []ComparisonRow // one per run, grouped by method
+	// EvalFiles are the extra text files of CompareOptions.Eval.
+	EvalFiles []string
+	Rows      []ComparisonRow // one per run, grouped by method
 }
 
 // ComparisonRow is one run of a Comparison.
 type ComparisonRow struct {
 	Name, Method, Dir string
-	Ref               bool    // whether the run is (one of) the reference
-	FinalValLoss      float64 // last validation loss logged
-	Flops             float64 // total training FLOPs
-	WallSeconds       float64 // total training time
+	Ref               bool // whether the run is (one of) the reference
+	// FinalValLoss is the last validation loss logged, on the fixed
+	// validation windows of the training curve.
+	FinalValLoss float64
+	// ValLoss and BitsPerByte are the final model's loss on the whole
+	// validation split (summary.json, as Result has them); NaN when the
+	// run wrote no summary.
+	ValLoss, BitsPerByte float64
+	Flops                float64 // total training FLOPs
+	WallSeconds          float64 // total training time
 	// Reached tells whether the run's validation loss reaches Target; then
 	// ReachFlops and ReachWallSeconds say when, and FlopsSaving and
 	// WallSaving are 1 − those / the reference's totals.
 	Reached                   bool
 	ReachFlops, ReachWallSecs float64
 	FlopsSaving, WallSaving   float64
+	// EvalLoss and EvalBitsPerByte hold the final model's loss on each of
+	// Comparison.EvalFiles, and EvalDelta its bits per byte minus the
+	// mean of the reference runs' (empty without reference runs).
+	EvalLoss, EvalBitsPerByte []float64
+	EvalDelta                 []float64
+}
+
+// CompareOptions are the settings of CompareWith, those of workbench
+// compare.
+type CompareOptions struct {
+	// Ref is the reference method (--ref): its runs give the target and
+	// the denominators of the savings, and must differ only in their
+	// seed. "" means "baseline", or the first run's method when no run
+	// is a baseline.
+	Ref string
+	// Eval lists text files (--eval) to evaluate every run's final model
+	// on, as workbench eval does; the results are cached in the run
+	// directories.
+	Eval []string
 }
 
 // Compare compares runs at equal compute: for each, the FLOPs and time to
 // first reach the reference's final validation loss, and the savings. It
 // prints the table to standard output and writes compare.md and the plots
 // (loss_vs_flops and loss_vs_wall, PNG and SVG) into the experiment
-// directory. A run is given by its directory (Result.Dir) or by its name in
-// the experiment directory. The reference is the runs of method "baseline",
-// or else the first run.
+// directory. A run is given by its directory (Result.Dir), by its name in
+// the experiment directory, or by an experiment directory, which stands
+// for the runs in it. Compare(runs...) is CompareWith(CompareOptions{},
+// runs...).
 func Compare(runs ...string) (Comparison, error) {
+	return CompareWith(CompareOptions{}, runs...)
+}
+
+// CompareWith is Compare with a chosen reference method and extra text
+// files to evaluate the runs on.
+func CompareWith(opt CompareOptions, runs ...string) (Comparison, error) {
 	s := env.Current()
 	defer s.Enter()()
 	s.CheckStopped()
@@ -47,12 +80,12 @@ func Compare(runs ...string) (Comparison, error) {
 	if env.Compare == nil {
 		return Comparison{}, errNoEngine
 	}
-	target, rows, err := env.Compare(s, runs)
+	res, err := env.Compare(s, runs, opt.Ref, opt.Eval)
 	if err != nil {
 		return Comparison{}, err
 	}
-	out := Comparison{Target: target}
-	for _, r := range rows {
+	out := Comparison{Target: res.Target, EvalFiles: res.EvalFiles}
+	for _, r := range res.Rows {
 		out.Rows = append(out.Rows, ComparisonRow(r))
 	}
 	return out, nil

@@ -15,6 +15,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 
@@ -76,45 +77,59 @@ func named(ref *string) bool {
 }
 
 // compare loads and compares the run directories (a name without a path
-// separator is a run of the experiment directory); the reference is the
-// runs of method baseline, or else the first.
-func compare(s *env.Session, runs []string) (float64, []env.CompareRow, error) {
-	loaded := make([]*report.Run, len(runs))
+// separator is a run of the experiment directory; an experiment directory
+// stands for its runs); the reference is the runs of method ref, by
+// default of method baseline, or else of the first run's method.
+func compare(s *env.Session, runs []string, ref string, eval []string) (env.CompareResult, error) {
+	var loaded []*report.Run
 	hasBaseline := false
-	for i, d := range runs {
+	for _, d := range runs {
 		if !strings.ContainsRune(d, '/') && !strings.ContainsRune(d, filepath.Separator) {
 			d = filepath.Join(s.Dir, d)
 		}
-		r, err := report.Load(d)
+		dirs, err := report.RunDirs(d)
 		if err != nil {
-			return 0, nil, err
+			return env.CompareResult{}, err
 		}
-		for _, w := range r.Warnings {
-			fmt.Fprintln(s.Stderr, "warning: "+w)
+		for _, d := range dirs {
+			r, err := report.Load(d)
+			if err != nil {
+				return env.CompareResult{}, err
+			}
+			for _, w := range r.Warnings {
+				fmt.Fprintln(s.Stderr, "warning: "+w)
+			}
+			loaded = append(loaded, r)
+			hasBaseline = hasBaseline || r.Method == report.BaselineMethod
 		}
-		loaded[i] = r
-		hasBaseline = hasBaseline || r.Method == report.BaselineMethod
 	}
-	var opt report.Options
-	if !hasBaseline {
-		opt.Ref = loaded[0]
+	opt := report.Options{RefMethod: ref}
+	if ref == "" && !hasBaseline {
+		opt.RefMethod = loaded[0].Method
 	}
+	// Check the reference before the evaluations, which take a while.
 	c, err := report.Compare(loaded, opt)
+	if err == nil && len(eval) > 0 {
+		if err = report.EvalFiles(loaded, eval, s.Stderr); err != nil {
+			return env.CompareResult{}, err
+		}
+		c, err = report.Compare(loaded, opt)
+	}
 	if err != nil {
-		return 0, nil, err
+		return env.CompareResult{}, err
 	}
 	for _, w := range c.Warnings {
 		fmt.Fprintln(s.Stderr, "warning: "+w)
 	}
 	if err := c.WriteText(s.Stdout); err != nil {
-		return 0, nil, err
+		return env.CompareResult{}, err
 	}
 	if err := s.EnsureDir(); err != nil {
-		return 0, nil, err
+		return env.CompareResult{}, err
 	}
 	written, err := c.WriteFiles(s.Dir)
 	if err != nil {
-		return 0, nil, err
+		return env.CompareResult{}, err
 	}
 	names := make([]string, len(written))
 	for i, w := range written {
@@ -122,15 +137,24 @@ func compare(s *env.Session, runs []string) (float64, []env.CompareRow, error) {
 	}
 	fmt.Fprintf(s.Stderr, "wrote %s in %s\n", strings.Join(names, ", "), s.Dir)
 
-	var rows []env.CompareRow
+	res := env.CompareResult{Target: c.Target, EvalFiles: c.EvalFiles}
 	for _, rr := range c.Runs {
 		r := rr.Run
-		rows = append(rows, env.CompareRow{
+		row := env.CompareRow{
 			Name: r.Name, Method: r.Method, Dir: r.Dir, Ref: rr.Ref,
-			FinalValLoss: r.FinalValLoss(), Flops: r.TotalFLOPs(), WallSeconds: r.WallS(),
+			FinalValLoss: r.FinalValLoss(), ValLoss: math.NaN(), BitsPerByte: math.NaN(),
+			Flops: r.TotalFLOPs(), WallSeconds: r.WallS(),
 			Reached: rr.Reached, ReachFlops: rr.ReachFLOPs, ReachWallSecs: rr.ReachWallS,
-			FlopsSaving: rr.FLOPsSaving, WallSaving: rr.WallSaving,
-		})
+			FlopsSaving: rr.FLOPsSaving, WallSaving: rr.WallSaving, EvalDelta: rr.EvalDelta,
+		}
+		if r.Summary != nil {
+			row.ValLoss, row.BitsPerByte = r.Summary.ValLoss, r.Summary.ValBPB
+		}
+		for _, e := range r.Evals {
+			row.EvalLoss = append(row.EvalLoss, e.Loss)
+			row.EvalBitsPerByte = append(row.EvalBitsPerByte, e.BitsPerByte)
+		}
+		res.Rows = append(res.Rows, row)
 	}
-	return c.Target, rows, nil
+	return res, nil
 }

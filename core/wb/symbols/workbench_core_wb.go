@@ -13,6 +13,7 @@ func init() {
 		"Bool":          reflect.ValueOf(wb.Bool),
 		"Check":         reflect.ValueOf(wb.Check),
 		"Compare":       reflect.ValueOf(wb.Compare),
+		"CompareWith":   reflect.ValueOf(wb.CompareWith),
 		"Config":        reflect.ValueOf(wb.Config),
 		"ConfigKeys":    reflect.ValueOf(wb.ConfigKeys),
 		"DefaultStages": reflect.ValueOf(wb.DefaultStages),
@@ -34,11 +35,12 @@ func init() {
 		"WriteFile":     reflect.ValueOf(wb.WriteFile),
 
 		// type definitions
-		"Comparison":    reflect.ValueOf((*wb.Comparison)(nil)),
-		"ComparisonRow": reflect.ValueOf((*wb.ComparisonRow)(nil)),
-		"Result":        reflect.ValueOf((*wb.Result)(nil)),
-		"Status":        reflect.ValueOf((*wb.Status)(nil)),
-		"TrainConfig":   reflect.ValueOf((*wb.TrainConfig)(nil)),
-		"Trainer":       reflect.ValueOf((*wb.Trainer)(nil)),
+		"CompareOptions": reflect.ValueOf((*wb.CompareOptions)(nil)),
+		"Comparison":     reflect.ValueOf((*wb.Comparison)(nil)),
+		"ComparisonRow":  reflect.ValueOf((*wb.ComparisonRow)(nil)),
+		"Result":         reflect.ValueOf((*wb.Result)(nil)),
+		"Status":         reflect.ValueOf((*wb.Status)(nil)),
+		"TrainConfig":    reflect.ValueOf((*wb.TrainConfig)(nil)),
+		"Trainer":        reflect.ValueOf((*wb.Trainer)(nil)),
 	}
 }

@@ -10,10 +10,19 @@ var (
 	// LoadHooks loads the plugins that cfg names (an empty reference or
 	// "none" means no plugin) and returns the hooks calling them.
 	LoadHooks func(s *Session, cfg *train.Config) (train.Hooks, error)
-	// Compare compares the run directories: it prints the table to
-	// s.Stdout and writes compare.md and the plots into s.Dir.
-	Compare func(s *Session, dirs []string) (target float64, rows []CompareRow, err error)
+	// Compare compares the run directories against the reference method
+	// ref ("" for the default), with every run evaluated on the text
+	// files eval: it prints the table to s.Stdout and writes compare.md
+	// and the plots into s.Dir.
+	Compare func(s *Session, dirs []string, ref string, eval []string) (CompareResult, error)
 )
+
+// CompareResult is the outcome of Compare.
+type CompareResult struct {
+	Target    float64
+	EvalFiles []string
+	Rows      []CompareRow
+}
 
 // CompareRow is one run of a comparison; wb.ComparisonRow has the same
 // fields.
@@ -21,9 +30,12 @@ type CompareRow struct {
 	Name, Method, Dir         string
 	Ref                       bool
 	FinalValLoss              float64
+	ValLoss, BitsPerByte      float64
 	Flops                     float64
 	WallSeconds               float64
 	Reached                   bool
 	ReachFlops, ReachWallSecs float64
 	FlopsSaving, WallSaving   float64
+	EvalLoss, EvalBitsPerByte []float64
+	EvalDelta                 []float64
 }
