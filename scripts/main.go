@@ -46,8 +46,8 @@ func main() {
 	}
 	inDomain := fmt.Sprintf("Apollo did not reach the baseline's validation loss %.4f (its final: %.4f)", c.Target, apolloRow.FinalValLoss)
 	if apolloRow.Reached {
-		inDomain = fmt.Sprintf("Apollo reached the baseline's validation loss %.4f with %.1f%% fewer FLOPs and %.1f%% less time",
-			c.Target, 100*apolloRow.FlopsSaving, 100*apolloRow.WallSaving)
+		inDomain = fmt.Sprintf("Apollo reached the baseline's validation loss %.4f with %s and %s",
+			c.Target, percent(apolloRow.FlopsSaving, "fewer FLOPs", "more FLOPs"), percent(apolloRow.WallSaving, "less time", "more time"))
 	}
 	verdict := "does not beat"
 	if apolloRow.EvalBitsPerByte[0] < baseRow.EvalBitsPerByte[0] {
@@ -55,4 +55,13 @@ func main() {
 	}
 	fmt.Printf("\n%s; out of domain (%s) it %s the baseline: %.4f against %.4f bits per byte.\n",
 		inDomain, filepath.Base(other), verdict, apolloRow.EvalBitsPerByte[0], baseRow.EvalBitsPerByte[0])
+}
+
+// percent formats a saving as a positive percentage with the words for a
+// saving or a loss.
+func percent(saving float64, less, more string) string {
+	if saving < 0 {
+		return fmt.Sprintf("%.1f%% %s", -100*saving, more)
+	}
+	return fmt.Sprintf("%.1f%% %s", 100*saving, less)
 }
