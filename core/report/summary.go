@@ -5,19 +5,17 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+
+	"workbench/core/runlog"
 )
 
 // SummaryFile is the optional record of a finished run inside its
 // directory.
-const SummaryFile = "summary.json"
+const SummaryFile = runlog.SummaryFile
 
-// Summary holds what a comparison reads of summary.json: the final
-// model's loss on the whole validation split.
-type Summary struct {
-	ValLoss     float64 `json:"val_loss"`      // nats per token, whole validation split
-	ValBPB      float64 `json:"bits_per_byte"` // the same in bits per byte
-	Interrupted bool    `json:"interrupted"`   // whether training stopped before its end
-}
+// Summary is summary.json: the run's totals and the final model's loss on
+// the whole validation split (ValLoss, ValBPB).
+type Summary = runlog.Summary
 
 func (r *Run) loadSummary(path string) error {
 	data, err := os.ReadFile(path)
