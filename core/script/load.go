@@ -4,15 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
-	"go/parser"
-	"go/scanner"
 	"go/token"
 	"go/types"
-	"io"
-	"os"
 	"reflect"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/traefik/yaegi/interp"
@@ -34,46 +31,41 @@ func (l *Loader) load(p *Plugin, k Kind, ref string, want reflect.Type) (reflect
 		return reflect.Value{}, err
 	}
 	*p = Plugin{kind: k, base: s.base, path: s.path, embedded: s.embedded, src: s.src}
-	p.trace.out = l.Stderr
-	if p.trace.out == nil {
-		p.trace.out = os.Stderr
-	}
-	stdout := l.Stdout
-	if stdout == nil {
-		stdout = os.Stdout
-	}
-	syms := restrictedSymbols()
-	if l.Unrestricted {
-		syms = unrestrictedSymbols()
-	}
-
-	i := interp.New(interp.Options{
-		Stdout:       stdout,
-		Stderr:       &p.trace,
-		Args:         []string{s.path},
-		Unrestricted: l.Unrestricted,
-	})
-	f, err := parser.ParseFile(i.FileSet(), s.path, s.src, parser.AllErrors|parser.DeclarationErrors)
+	syms := l.symbols(nil)
+	i, err := l.newInterp(&p.h, syms, s.path)
 	if err != nil {
-		return reflect.Value{}, parseErrors(err)
+		return reflect.Value{}, err
+	}
+	f, err := parseFile(i.FileSet(), s.path, s.src)
+	if err != nil {
+		return reflect.Value{}, err
 	}
 	c := checker{fset: i.FileSet(), file: f, path: s.path, kind: k, syms: syms, unrestricted: l.Unrestricted}
 	vars := c.check()
 	if len(c.errs) > 0 {
 		return reflect.Value{}, errors.Join(c.errs...)
 	}
-
-	for _, e := range syms.exports {
-		if err := i.Use(e); err != nil {
-			return reflect.Value{}, fmt.Errorf("%s: %w", s.path, err)
+	if src := guardGo(string(s.src), i.FileSet(), f, 0, c.info, true); src != string(s.src) {
+		if f, err = parseFile(i.FileSet(), s.path, []byte(src)); err != nil {
+			return reflect.Value{}, err
 		}
 	}
 	prog, err := compile(i, f)
 	if err != nil {
-		return reflect.Value{}, p.compileError(err)
+		return reflect.Value{}, c.compileErrors(err, "docs/plugins.md")
 	}
 	if err := execute(i, prog); err != nil {
-		return reflect.Value{}, p.panicError("", err)
+		pe := p.h.panicError(s.path, err, func(fn string) string { return funcPos(c.fset, c.file, fn) })
+		if e, ok := pe.(*PanicError); ok {
+			e.Init = true
+			if n := len(e.Funcs); n > 0 && e.Funcs[n-1] == f.Name.Name {
+				e.Funcs = e.Funcs[:n-1] // the package's initialisation
+			}
+		}
+		return reflect.Value{}, pe
+	}
+	if err := p.h.takeGoPanic(); err != nil {
+		return reflect.Value{}, p.goPanicError(err)
 	}
 
 	pkg := f.Name.Name
@@ -90,22 +82,8 @@ func (l *Loader) load(p *Plugin, k Kind, ref string, want reflect.Type) (reflect
 	if err != nil {
 		return reflect.Value{}, err
 	}
+	p.file, p.fset = c.file, c.fset
 	return fn, nil
-}
-
-// parseErrors turns a parse failure into one "file:line:col: message"
-// error per problem.
-func parseErrors(err error) error {
-	var list scanner.ErrorList
-	if !errors.As(err, &list) {
-		return err
-	}
-	list.RemoveMultiples()
-	errs := make([]error, len(list))
-	for j, e := range list {
-		errs[j] = errors.New(e.Error())
-	}
-	return errors.Join(errs...)
 }
 
 // compile compiles a parsed plugin, turning a crash of the interpreter
@@ -131,85 +109,26 @@ func execute(i *interp.Interpreter, prog *interp.Program) (err error) {
 	return err
 }
 
-// internalError is a panic of the interpreter itself while compiling.
-type internalError struct{ value any }
-
-func (e internalError) Error() string { return fmt.Sprint(e.value) }
-
-// interpTypeName matches the interpreter's internal names of basic types,
-// such as "intT", in its messages.
-var interpTypeName = regexp.MustCompile(`\b(bool|u?int(8|16|32|64)?|uintptr|float(32|64)|complex(64|128)|string|error|interface|func|ptr|slice|array|map|chan|struct)T\b`)
-
-// compileError formats an error of the interpreter's compiler. The
-// interpreter's messages already begin with file:line:col.
-func (p *Plugin) compileError(err error) error {
-	var ie internalError
-	if errors.As(err, &ie) {
-		return fmt.Errorf("%s: the interpreter failed on this file (%v); it may use a construct the interpreter does not support, see docs/plugins.md", p.path, ie.value)
+// panicError describes a panic of the plugin during a call of its
+// function.
+func (p *Plugin) panicError(r any) error {
+	err := p.h.panicError(p.path, r, func(fn string) string { return funcPos(p.fset, p.file, fn) })
+	if e, ok := err.(*PanicError); ok && (len(e.Funcs) == 0 || e.Funcs[len(e.Funcs)-1] != p.kind.Func()) {
+		e.Funcs = append(e.Funcs, p.kind.Func())
 	}
-	msg := interpTypeName.ReplaceAllString(err.Error(), "$1")
-	msg = strings.Join(strings.Fields(msg), " ") // one line
-	if !strings.HasPrefix(msg, p.path+":") {
-		msg = p.path + ": " + msg
-	}
-	return errors.New(msg)
+	return err
 }
 
-// panicError formats a panic raised by the plugin during a call of its
-// function entry, or during initialisation when entry is "". It names the
-// innermost interpreted function when the interpreter reported it. (The
-// interpreter's positions for panics mark the start of the function rather
-// than the panicking statement, so they are left out.)
-func (p *Plugin) panicError(entry string, r any) error {
-	if pe, ok := r.(interp.Panic); ok {
-		r = pe.Value
-	}
-	inner := p.trace.fn
-	var where string
-	switch {
-	case entry == "" && inner != "":
-		where = "during initialisation, in " + inner
-	case entry == "":
-		where = "during initialisation"
-	case inner != "" && inner != entry:
-		where = "in " + inner + ", called by " + entry
-	default:
-		where = "in " + entry
-	}
-	return fmt.Errorf("%s: panic %s: %v", p.path, where, r)
-}
-
-// traceWriter is the interpreter's standard error. It keeps the innermost
-// function of a panic, which the interpreter prints as one line per frame,
-// "file:line:col: panic: pkg.Func(...)", and passes all other output on.
-type traceWriter struct {
-	out io.Writer
-	fn  string // innermost function of the last panic; reset before each call
-	// frames lists the functions of the last panic, innermost first; reset
-	// with fn.
-	frames []string
-}
-
-// reset forgets the last panic.
-func (w *traceWriter) reset() {
-	w.fn = ""
-	w.frames = w.frames[:0]
-}
-
-func (w *traceWriter) Write(b []byte) (int, error) {
-	line := strings.TrimSpace(string(b))
-	if i := strings.Index(line, ": panic: "); i >= 0 && strings.HasSuffix(line, "(...)") && !strings.Contains(line, "\n") {
-		fn := strings.TrimSuffix(line[i+len(": panic: "):], "(...)")
-		if j := strings.IndexByte(fn, '.'); j >= 0 {
-			fn = fn[j+1:]
+// goPanicError completes the description of a panic of a goroutine that
+// the plugin started.
+func (p *Plugin) goPanicError(err error) error {
+	if e, ok := err.(*PanicError); ok {
+		e.Path = p.path
+		if len(e.Funcs) > 0 {
+			e.Pos = funcPos(p.fset, p.file, e.Funcs[0])
 		}
-		if w.fn == "" {
-			w.fn = fn
-		}
-		w.frames = append(w.frames, fn)
-		return len(b), nil
 	}
-	return w.out.Write(b)
+	return err
 }
 
 // checker checks a parsed plugin file before it is compiled, collecting
@@ -224,6 +143,8 @@ type checker struct {
 	unrestricted bool
 	errs         []error
 	fn           *ast.FuncDecl
+	info         *types.Info // set by check
+	typeErrs     []types.Error
 	// pos formats a position for messages; nil means the file set's
 	// "file:line:col".
 	pos func(token.Pos) string
@@ -260,7 +181,7 @@ func (c *checker) errorf(pos token.Pos, format string, args ...any) {
 func (c *checker) workbenchPkgs() string {
 	var ps []string
 	for p := range c.syms.names {
-		if strings.HasPrefix(p, "workbench/") {
+		if strings.HasPrefix(p, "workbench/") && p != guardPath {
 			ps = append(ps, p)
 		}
 	}
@@ -272,6 +193,97 @@ func (c *checker) workbenchPkgs() string {
 		return " and " + ps[0]
 	}
 	return ", " + strings.Join(ps[:len(ps)-1], ", ") + " and " + ps[len(ps)-1]
+}
+
+// compileErrors formats a failure of the interpreter's compiler, which
+// stops at the first error, together with the other type errors that
+// go/types found in the file: every problem at once, in the order of the
+// file, one per line. The errors of go/types are only reported when the
+// interpreter fails too, as the packages it checks against are rebuilt
+// from the symbol tables and may lack a symbol (a generic function); for
+// the same reason an "undefined" error about a symbol the tables hold is
+// left out. On the line of the interpreter's error, its message is kept.
+// doc names the page that lists what the interpreter does not support.
+func (c *checker) compileErrors(err error, doc string) error {
+	first := compileError(c.path, "this file", doc, err)
+	var ie internalError
+	if errors.As(err, &ie) || len(c.typeErrs) == 0 {
+		return first
+	}
+	firstLine := -1
+	if m := leadingFilePos.FindStringSubmatch(first.Error()); m != nil && m[1] == c.path {
+		firstLine, _ = strconv.Atoi(m[2])
+	}
+	type located struct {
+		line, col int
+		err       error
+	}
+	var all []located
+	seen := map[int]bool{}
+	if firstLine > 0 {
+		seen[firstLine] = true
+	}
+	for _, te := range c.typeErrs {
+		pos := te.Fset.Position(te.Pos)
+		if seen[pos.Line] || c.missingSymbol(te.Msg) {
+			continue
+		}
+		seen[pos.Line] = true
+		all = append(all, located{pos.Line, pos.Column, fmt.Errorf("%s: %s", pos, te.Msg)})
+	}
+	if firstLine < 0 && len(all) > 0 {
+		// The interpreter's error has no position in this file; keep it
+		// first.
+		errs := []error{first}
+		for _, l := range all {
+			errs = append(errs, l.err)
+		}
+		return errors.Join(errs...)
+	}
+	all = append(all, located{firstLine, 0, first})
+	sort.SliceStable(all, func(i, j int) bool {
+		if all[i].line != all[j].line {
+			return all[i].line < all[j].line
+		}
+		return all[i].col < all[j].col
+	})
+	errs := make([]error, len(all))
+	for i, l := range all {
+		errs[i] = l.err
+	}
+	return errors.Join(errs...)
+}
+
+// leadingFilePos matches the "file:line:col: " that begins a message.
+var leadingFilePos = regexp.MustCompile(`^(.+?):(\d+):(\d+): `)
+
+// undefinedSel matches go/types' message about a missing package member.
+var undefinedSel = regexp.MustCompile(`^undefined: (\w+)\.(\w+)$`)
+
+// missingSymbol reports whether a go/types message is about a symbol of an
+// imported package that the rebuilt packages lack but the interpreter has.
+func (c *checker) missingSymbol(msg string) bool {
+	m := undefinedSel.FindStringSubmatch(msg)
+	if m == nil {
+		return false
+	}
+	for _, imp := range c.file.Imports {
+		p := strings.Trim(imp.Path.Value, "`\"")
+		table, ok := c.syms.pkgName(p)
+		name := table
+		if imp.Name != nil {
+			name = imp.Name.Name
+		}
+		if !ok || name != m[1] {
+			continue
+		}
+		for _, e := range c.syms.exports {
+			if _, ok := e[p+"/"+table][m[2]]; ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // funcPos returns the position of the plugin function.
@@ -306,6 +318,8 @@ func (c *checker) checkSource() {
 		switch {
 		case !c.unrestricted && forbiddenImport(p):
 			c.errorf(imp.Path.Pos(), "import %q is not allowed in %ss (it runs programs, reaches the network, bypasses memory safety or handles signals)", p, noun)
+		case !c.unrestricted && isStdlib(p) && !allowedImport(p):
+			c.errorf(imp.Path.Pos(), "import %q is not allowed in restricted %ss (it can write files or change the process; see the sandbox in docs/scripting.md, or run with --unrestricted)", p, noun)
 		default:
 			if _, ok := c.syms.pkgName(p); !ok {
 				c.errorf(imp.Path.Pos(), "package %q is not available to %ss (they may import the standard library up to Go 1.22%s)", p, noun, c.workbenchPkgs())
@@ -314,6 +328,7 @@ func (c *checker) checkSource() {
 	}
 
 	info := c.typeCheck()
+	c.info = info
 	ast.Inspect(c.file, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.RangeStmt:
@@ -343,8 +358,8 @@ func (c *checker) checkSource() {
 			if id, ok := n.X.(*ast.Ident); ok {
 				if pn, ok := info.Uses[id].(*types.PkgName); ok {
 					imp := pn.Imported().Path()
-					if removedFuncs[imp][n.Sel.Name] {
-						c.errorf(n.Pos(), "%s.%s is not available to %ss (they may read files but not write, create or remove them, nor start or signal processes)", id.Name, n.Sel.Name, noun)
+					if isStdlib(imp) && allowedImport(imp) && !allowedSymbol(imp, n.Sel.Name) {
+						c.errorf(n.Pos(), "%s.%s is not available to %ss (they may read files but not write, create or remove them, change the working directory, nor start or signal processes; see docs/scripting.md)", id.Name, n.Sel.Name, noun)
 					}
 				}
 			}
@@ -436,7 +451,11 @@ func (c *checker) typeCheck() (info *types.Info) {
 	}()
 	conf := types.Config{
 		Importer: newSymbolImporter(c.syms),
-		Error:    func(error) {},
+		Error: func(err error) {
+			if te, ok := err.(types.Error); ok && !te.Soft {
+				c.typeErrs = append(c.typeErrs, te)
+			}
+		},
 	}
 	_, _ = conf.Check(c.file.Name.Name, c.fset, []*ast.File{c.file}, info)
 	return info

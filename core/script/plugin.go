@@ -95,7 +95,7 @@ func (l *Loader) LoadPlan(ref string) (*Plan, error) {
 func (p *Plan) Plan(s grow.SampleState) (plan []int, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.trace.reset()
+	p.h.trace.reset()
 	defer p.recoverCall(&err)
 	plan = p.fn(s)
 	if err := grow.CheckPlan(plan, s.Real, s.Target); err != nil {
@@ -110,7 +110,7 @@ func (p *Plan) Plan(s grow.SampleState) (plan []int, err error) {
 func (p *Sampler) Sample(s grow.SampleState) (depth int, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.trace.reset()
+	p.h.trace.reset()
 	defer p.recoverCall(&err)
 	depth = p.fn(s)
 	if err := grow.CheckDepth(depth, s.Real, s.Target); err != nil {
@@ -126,7 +126,7 @@ func (p *Sampler) Sample(s grow.SampleState) (depth int, err error) {
 func (p *ShareMap) Share(real, depth int) (ids []int, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.trace.reset()
+	p.h.trace.reset()
 	defer p.recoverCall(&err)
 	ids = p.fn(real, depth)
 	if err := grow.CheckMap("share map", ids, depth, real); err != nil {
@@ -142,7 +142,7 @@ func (p *ShareMap) Share(real, depth int) (ids []int, err error) {
 func (p *Expander) Expand(oldReal, newReal int) (src []int, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.trace.reset()
+	p.h.trace.reset()
 	defer p.recoverCall(&err)
 	src = p.fn(oldReal, newReal)
 	if err := grow.CheckMap("expansion map", src, newReal, oldReal); err != nil {
@@ -151,10 +151,14 @@ func (p *Expander) Expand(oldReal, newReal int) (src []int, err error) {
 	return src, nil
 }
 
-// recoverCall turns a panic during a call of the plugin function into
-// *err. It must be deferred directly.
+// recoverCall turns a panic during a call of the plugin function, or of a
+// goroutine that the plugin started, into *err. It must be deferred
+// directly.
 func (p *Plugin) recoverCall(err *error) {
 	if r := recover(); r != nil {
-		*err = p.panicError(p.kind.Func(), r)
+		*err = p.panicError(r)
+	}
+	if gp := p.h.takeGoPanic(); gp != nil && *err == nil {
+		*err = p.goPanicError(gp)
 	}
 }

@@ -5,14 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
-	"go/parser"
 	"go/token"
 	"io"
 	"os"
 	"reflect"
-	"regexp"
-	"strconv"
-	"strings"
 
 	"github.com/traefik/yaegi/interp"
 )
@@ -26,14 +22,14 @@ type Exports = map[string]map[string]reflect.Value
 // main, interpreted with the same restrictions and checks as plugins.
 // LoadProgram checks and compiles it; Run executes it once.
 type Program struct {
-	path         string
-	src          string
-	fset         *token.FileSet
-	file         *ast.File
-	syms         *symbolSet
-	stdout       io.Writer
-	unrestricted bool
-	trace        traceWriter
+	path   string
+	run    string // the source as run: go statements guarded
+	fset   *token.FileSet
+	file   *ast.File
+	syms   *symbolSet
+	loader Loader
+	h      host
+	cancel context.CancelCauseFunc // see CancelOnPanic
 }
 
 // LoadProgram reads, checks and compiles the script at path (relative to
@@ -52,16 +48,15 @@ func (l *Loader) LoadProgram(path string, extra ...Exports) (*Program, error) {
 // CompileProgram checks and compiles the script src, named path in
 // messages; see LoadProgram.
 func (l *Loader) CompileProgram(path string, src []byte, extra ...Exports) (*Program, error) {
-	p := &Program{path: path, src: string(src), syms: l.symbols(extra), stdout: l.stdout(), unrestricted: l.Unrestricted}
-	p.trace.out = l.stderr()
-	i, err := p.interpreter()
+	p := &Program{path: path, syms: l.symbols(extra), loader: *l}
+	i, err := l.newInterp(&p.h, p.syms, path)
 	if err != nil {
 		return nil, err
 	}
 	p.fset = i.FileSet()
-	f, err := parser.ParseFile(p.fset, path, src, parser.AllErrors|parser.DeclarationErrors|parser.ParseComments)
+	f, err := parseFile(p.fset, path, src)
 	if err != nil {
-		return nil, parseErrors(err)
+		return nil, err
 	}
 	p.file = f
 	c := checker{fset: p.fset, file: f, path: path, mode: checkProgram, syms: p.syms, unrestricted: l.Unrestricted}
@@ -69,35 +64,17 @@ func (l *Loader) CompileProgram(path string, src []byte, extra ...Exports) (*Pro
 	if len(c.errs) > 0 {
 		return nil, errors.Join(c.errs...)
 	}
-	if _, err = compile(i, f); err != nil {
-		return nil, p.compileError(err)
-	}
-	return p, nil
-}
-
-// interpreter returns a new interpreter offering the program's packages.
-func (p *Program) interpreter() (*interp.Interpreter, error) {
-	i := interp.New(interp.Options{
-		Stdout:       p.stdout,
-		Stderr:       &p.trace,
-		Args:         []string{p.path},
-		Unrestricted: p.unrestricted,
-	})
-	for _, e := range p.syms.exports {
-		if err := i.Use(e); err != nil {
-			return nil, fmt.Errorf("%s: %w", p.path, err)
+	p.run = guardGo(string(src), p.fset, f, 0, c.info, true)
+	cf := f
+	if p.run != string(src) {
+		if cf, err = parseFile(token.NewFileSet(), path, []byte(p.run)); err != nil {
+			return nil, err
 		}
 	}
-	return i, nil
-}
-
-// compileError formats an error of the interpreter's compiler.
-func (p *Program) compileError(err error) error {
-	var ie internalError
-	if errors.As(err, &ie) {
-		return fmt.Errorf("%s: the interpreter failed on this file (%v); it may use a construct the interpreter does not support, see docs/scripting.md", p.path, ie.value)
+	if _, err = compile(i, cf); err != nil {
+		return nil, c.compileErrors(err, "docs/scripting.md")
 	}
-	return (&Plugin{path: p.path}).compileError(err)
+	return p, nil
 }
 
 // symbols returns the symbol set of the loader's mode plus extra.
@@ -146,17 +123,33 @@ func (p *Program) File() (*token.FileSet, *ast.File) { return p.fset, p.file }
 // the same context). A panic of the script is returned as a *PanicError, a
 // call of os.Exit in restricted mode as an *ExitError.
 //
+// A panic in a goroutine that the script started is recovered, stops the
+// script as the end of ctx would, and is returned as a *PanicError.
+//
 // Each Run interprets the script afresh, in a new interpreter. (LoadProgram
 // compiled it only to report its errors: the interpreter's
 // ExecuteWithContext, which would run that compiled program, races with
 // itself when the context ends.)
 func (p *Program) Run(ctx context.Context) error {
-	p.trace.reset()
-	i, err := p.interpreter()
+	cancel := p.cancel
+	p.h.trace.reset()
+	p.h.takeGoPanic()
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	p.h.setCancel(func(err error) {
+		stop(err)
+		if cancel != nil {
+			cancel(err)
+		}
+	})
+	i, err := p.loader.newInterp(&p.h, p.syms, p.path)
 	if err != nil {
 		return err
 	}
-	_, err = i.EvalWithContext(ctx, p.src)
+	_, err = i.EvalWithContext(ctx, p.run)
+	if gp := p.h.takeGoPanic(); gp != nil {
+		return p.complete(gp)
+	}
 	if err == nil {
 		return nil
 	}
@@ -165,104 +158,24 @@ func (p *Program) Run(ctx context.Context) error {
 	}
 	var pe interp.Panic
 	if errors.As(err, &pe) {
-		return p.panicError(pe.Value)
+		return p.complete(p.h.panicError(p.path, pe.Value, nil))
 	}
-	return p.compileError(err)
+	return compileError(p.path, "this file", "docs/scripting.md", err)
 }
 
-// exitPanic matches the panic value of os.Exit in restricted mode.
-var exitPanic = regexp.MustCompile(`^os\.Exit\((-?\d+)\)$`)
+// CancelOnPanic makes Run call cancel with the *PanicError of a goroutine
+// of the script that panics, so that compiled work the script started
+// (which watches the context cancel ends) stops too.
+func (p *Program) CancelOnPanic(cancel context.CancelCauseFunc) { p.cancel = cancel }
 
-// panicError describes a panic of the script, naming the innermost
-// interpreted function and its callers where the interpreter reported them.
-func (p *Program) panicError(v any) error {
-	if s, ok := v.(string); ok {
-		if m := exitPanic.FindStringSubmatch(s); m != nil {
-			code, _ := strconv.Atoi(m[1])
-			if code == 0 {
-				return nil
-			}
-			return &ExitError{Path: p.path, Code: code}
+// complete adds the script's file and the position of the panicking
+// function to a *PanicError.
+func (p *Program) complete(err error) error {
+	if e, ok := err.(*PanicError); ok {
+		e.Path = p.path
+		if len(e.Funcs) > 0 {
+			e.Pos = funcPos(p.fset, p.file, e.Funcs[0])
 		}
 	}
-	e := &PanicError{Path: p.path, Value: v}
-	e.Funcs = append(e.Funcs, p.trace.frames...)
-	if len(e.Funcs) > 0 {
-		e.Pos = p.funcPos(e.Funcs[0])
-	}
-	return e
-}
-
-// funcPos returns the position of the declaration of the top-level
-// function or method name (such as "helper" or "T.Method"), or "".
-func (p *Program) funcPos(name string) string {
-	for _, d := range p.file.Decls {
-		f, ok := d.(*ast.FuncDecl)
-		if !ok {
-			continue
-		}
-		full := f.Name.Name
-		if f.Recv != nil && len(f.Recv.List) == 1 {
-			t := f.Recv.List[0].Type
-			if s, ok := t.(*ast.StarExpr); ok {
-				t = s.X
-			}
-			if id, ok := t.(*ast.Ident); ok {
-				full = id.Name + "." + full
-			}
-		}
-		if full == name {
-			return p.fset.Position(f.Name.Pos()).String()
-		}
-	}
-	return ""
-}
-
-// PanicError is a panic of an interpreted script.
-type PanicError struct {
-	Path string // the script's file
-	// Pos is the position of the declaration of the function that
-	// panicked ("file:line:col"), or "" when unknown. The interpreter does
-	// not report the panicking statement.
-	Pos   string
-	Funcs []string // the interpreted functions of the panic, innermost first, when known
-	Value any      // the value passed to panic
-}
-
-// Error returns "file:line:col: panic in f (called by main): value".
-func (e *PanicError) Error() string {
-	var b strings.Builder
-	switch {
-	case e.Pos != "":
-		b.WriteString(e.Pos + ": ")
-	case e.Path != "":
-		b.WriteString(e.Path + ": ")
-	}
-	b.WriteString("panic")
-	if len(e.Funcs) > 0 {
-		fmt.Fprintf(&b, " in %s", e.Funcs[0])
-		if len(e.Funcs) > 1 {
-			fmt.Fprintf(&b, " (called by %s)", strings.Join(e.Funcs[1:], ", called by "))
-		}
-	}
-	fmt.Fprintf(&b, ": %v", e.Value)
-	return b.String()
-}
-
-// Unwrap returns the panic value when it is an error.
-func (e *PanicError) Unwrap() error {
-	err, _ := e.Value.(error)
 	return err
-}
-
-// ExitError reports a call of os.Exit by a script run in restricted mode,
-// where it ends the script instead of the process.
-type ExitError struct {
-	Path string
-	Code int
-}
-
-// Error returns "file: the script called os.Exit(code)".
-func (e *ExitError) Error() string {
-	return fmt.Sprintf("%s: the script called os.Exit(%d)", e.Path, e.Code)
 }

@@ -23,6 +23,8 @@ package script
 
 import (
 	"fmt"
+	"go/ast"
+	"go/token"
 	"io"
 	"strings"
 	"sync"
@@ -130,9 +132,11 @@ type Plugin struct {
 	embedded bool
 	src      []byte
 	params   []Param
+	fset     *token.FileSet
+	file     *ast.File
 
-	mu    sync.Mutex // serialises calls and guards trace
-	trace traceWriter
+	mu sync.Mutex // serialises calls
+	h  host
 }
 
 // Kind returns the kind of the plugin.

@@ -26,7 +26,7 @@ type Session struct {
 	i     *interp.Interpreter
 	syms  *symbolSet
 	unres bool
-	trace traceWriter
+	h     host
 	shown []any
 	n     int // functions declared by the session
 }
@@ -40,24 +40,19 @@ const showPath = "workbench/core/script/show"
 // yet; evaluate import declarations for that.
 func (l *Loader) NewSession(extra ...Exports) (*Session, error) {
 	s := &Session{syms: l.symbols(extra), unres: l.Unrestricted}
-	s.trace.out = l.stderr()
-	s.i = interp.New(interp.Options{
-		Stdout:       l.stdout(),
-		Stderr:       &s.trace,
-		Args:         []string{"repl"},
-		Unrestricted: l.Unrestricted,
-	})
-	for _, e := range s.syms.exports {
-		if err := s.i.Use(e); err != nil {
-			return nil, err
-		}
+	i, err := l.newInterp(&s.h, s.syms, "repl")
+	if err != nil {
+		return nil, err
 	}
+	s.i = i
 	show := interp.Exports{showPath + "/show": {"Show": reflect.ValueOf(func(v ...any) { s.shown = v })}}
 	if err := s.i.Use(show); err != nil {
 		return nil, err
 	}
-	if _, err := s.i.Eval(`import __show "` + showPath + `"`); err != nil {
-		return nil, err
+	for _, imp := range []string{`import __show "` + showPath + `"`, `import ` + guardName + ` "` + guardPath + `"`} {
+		if _, err := s.i.Eval(imp); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -155,7 +150,19 @@ func (s *Session) Eval(ctx context.Context, src string) (vals []any, expr bool, 
 	if len(c.errs) > 0 {
 		return nil, false, errors.Join(c.errs...)
 	}
-	s.trace.reset()
+	if g := guardGo(src, fset, f, prefix, c.info, false); g != src {
+		src = g
+		fset = token.NewFileSet()
+		if f, prefix, err = parseInput(fset, src); err != nil {
+			return nil, false, inputErrors(err, prefix)
+		}
+	}
+	s.h.trace.reset()
+	s.h.takeGoPanic()
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	s.h.setCancel(stop)
+	defer s.h.setCancel(nil)
 	if e, perr := parser.ParseExpr(src); perr == nil && !isPrint(e) {
 		// An expression: receive all its values through Show. A call
 		// without result does not compile as an argument; it is then
@@ -272,6 +279,9 @@ func (s *Session) define(decl string) (err error) {
 
 // evalError formats an error of evaluation.
 func (s *Session) evalError(ctx context.Context, err error, prefix int) error {
+	if gp := s.h.takeGoPanic(); gp != nil {
+		return s.sessionPanic(gp)
+	}
 	if err == nil {
 		return nil
 	}
@@ -280,31 +290,34 @@ func (s *Session) evalError(ctx context.Context, err error, prefix int) error {
 	}
 	var pe interp.Panic
 	if errors.As(err, &pe) {
-		if str, ok := pe.Value.(string); ok {
-			if m := exitPanic.FindStringSubmatch(str); m != nil {
-				code, _ := strconv.Atoi(m[1])
-				return &ExitError{Path: "repl", Code: code}
-			}
+		if code, ok := exitCode(pe.Value); ok {
+			return &ExitError{Path: "repl", Code: code}
 		}
-		var funcs []string
-		for _, f := range s.trace.frames {
-			if f != "main" && !strings.HasPrefix(f, "__in") {
-				funcs = append(funcs, f)
-			}
-		}
-		return &PanicError{Funcs: funcs, Value: pe.Value}
+		return s.sessionPanic(s.h.panicError("", pe.Value, nil))
 	}
 	var list scanner.ErrorList
 	if errors.As(err, &list) {
 		return inputErrors(list, prefix)
 	}
-	var ie internalError
-	if errors.As(err, &ie) {
-		return fmt.Errorf("the interpreter failed on this input (%v); it may use a construct the interpreter does not support", ie.value)
+	err = compileError("", "this input", "", err)
+	return errors.New(fixPos(err.Error(), prefix))
+}
+
+// sessionPanic leaves out of a *PanicError the functions that the session
+// declared to run inputs.
+func (s *Session) sessionPanic(err error) error {
+	e, ok := err.(*PanicError)
+	if !ok {
+		return err
 	}
-	msg := interpTypeName.ReplaceAllString(err.Error(), "$1")
-	msg = strings.Join(strings.Fields(msg), " ")
-	return errors.New(fixPos(msg, prefix))
+	var funcs []string
+	for _, f := range e.Funcs {
+		if f != "main" && !strings.HasPrefix(f, "__in") && f != "main.func" {
+			funcs = append(funcs, f)
+		}
+	}
+	e.Funcs = funcs
+	return e
 }
 
 // lineCol formats a position of an input, removing the wrapper's prefix
@@ -325,12 +338,7 @@ func inputErrors(err error, prefix int) error {
 	if !errors.As(err, &list) {
 		return err
 	}
-	list.RemoveMultiples()
-	errs := make([]error, len(list))
-	for j, e := range list {
-		errs[j] = fmt.Errorf("%s: %s", lineCol(e.Pos.Line, e.Pos.Column, prefix), e.Msg)
-	}
-	return errors.Join(errs...)
+	return parseErrors(list, func(p token.Position) string { return lineCol(p.Line, p.Column, prefix) })
 }
 
 // leadingPos matches the "line:col: " that begins the interpreter's

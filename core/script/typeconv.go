@@ -1,6 +1,7 @@
 package script
 
 import (
+	"go/constant"
 	"go/token"
 	"go/types"
 	"path"
@@ -9,8 +10,8 @@ import (
 
 // symbolImporter imports, for the pre-compilation checks, the packages of
 // the interpreter's symbol tables as go/types packages built by reflection
-// from the compiled symbols: types (with their methods), functions and
-// variables. Constants and generic functions, which the tables do not carry
+// from the compiled symbols: types (with their methods), functions,
+// variables and constants. Generic functions, which the tables do not carry
 // as typed values, are left out, so expressions that use them get no type;
 // the checks only use the types they do get.
 type symbolImporter struct {
@@ -68,7 +69,9 @@ func (si *symbolImporter) populate(pkg *types.Package) {
 				// A type, given as a nil pointer to it.
 				t := v.Type().Elem()
 				if t.Name() != name || t.PkgPath() != pkg.Path() {
-					continue // an alias
+					// An alias, such as os.File for the sandbox's file.
+					obj = types.NewTypeName(token.NoPos, pkg, name, si.typ(t))
+					break
 				}
 				obj = si.typ(t).(*types.Named).Obj()
 			case v.Kind() == reflect.Func && !v.CanAddr():
@@ -76,11 +79,54 @@ func (si *symbolImporter) populate(pkg *types.Package) {
 			case v.CanAddr():
 				obj = types.NewVar(token.NoPos, pkg, name, si.typ(v.Type()))
 			default:
-				continue // a constant
+				obj = si.constant(pkg, name, v)
+				if obj == nil {
+					continue
+				}
 			}
 			pkg.Scope().Insert(obj)
 		}
 	}
+}
+
+// constant converts a constant of a symbol table: an untyped one is held
+// as a constant.Value, a typed one as a value of its type. It returns nil
+// for a value it cannot convert.
+func (si *symbolImporter) constant(pkg *types.Package, name string, v reflect.Value) types.Object {
+	if c, ok := v.Interface().(constant.Value); ok {
+		var t types.BasicKind
+		switch c.Kind() {
+		case constant.Bool:
+			t = types.UntypedBool
+		case constant.String:
+			t = types.UntypedString
+		case constant.Int:
+			t = types.UntypedInt
+		case constant.Float:
+			t = types.UntypedFloat
+		case constant.Complex:
+			t = types.UntypedComplex
+		default:
+			return nil
+		}
+		return types.NewConst(token.NoPos, pkg, name, types.Typ[t], c)
+	}
+	var c constant.Value
+	switch v.Kind() {
+	case reflect.Bool:
+		c = constant.MakeBool(v.Bool())
+	case reflect.String:
+		c = constant.MakeString(v.String())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		c = constant.MakeInt64(v.Int())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		c = constant.MakeUint64(v.Uint())
+	case reflect.Float32, reflect.Float64:
+		c = constant.MakeFloat64(v.Float())
+	default:
+		return nil
+	}
+	return types.NewConst(token.NoPos, pkg, name, si.typ(v.Type()), c)
 }
 
 // typ converts a reflect type to a go/types type.

@@ -108,6 +108,11 @@ func Run(ctx context.Context, path string, opt Options) error {
 	}
 	one.Lock()
 	defer one.Unlock()
+	// A panic in a goroutine of the script stops the training in progress
+	// too.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	prog.CancelOnPanic(cancel)
 	s := env.New(dir, params)
 	s.Script, s.Source = path, src
 	s.Stdout, s.Stderr = stdout, stderr
@@ -117,6 +122,11 @@ func Run(ctx context.Context, path string, opt Options) error {
 	defer env.Install(s)()
 
 	err = prog.Run(ctx)
+	var pe *script.PanicError
+	if errors.As(err, &pe) && pe.Goroutine {
+		s.Wait()
+		return err
+	}
 	if err != nil && ctx.Err() != nil {
 		// Let the run in progress save itself, then say where it stopped.
 		s.Wait()
