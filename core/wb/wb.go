@@ -38,8 +38,10 @@
 package wb
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -119,13 +121,18 @@ func ScriptDir() string {
 
 // WriteFile writes data to the file name inside the experiment directory,
 // creating subdirectories as needed, atomically. name must be a relative
-// path that stays inside the directory.
+// path that stays inside the directory; it is refused when it, or a
+// directory on the way to it inside the experiment directory, is a
+// symbolic link, as a link could lead outside.
 func WriteFile(name string, data []byte) error {
 	if !filepath.IsLocal(name) {
 		return fmt.Errorf("wb.WriteFile: %q is not a relative path inside the experiment directory", name)
 	}
 	s := env.Current()
 	if err := s.EnsureDir(); err != nil {
+		return err
+	}
+	if err := noSymlinks(s.Dir, name); err != nil {
 		return err
 	}
 	path := filepath.Join(s.Dir, name)
@@ -136,6 +143,26 @@ func WriteFile(name string, data []byte) error {
 		_, err := w.Write(data)
 		return err
 	})
+}
+
+// noSymlinks returns an error if a component of the relative path name
+// under dir exists and is a symbolic link.
+func noSymlinks(dir, name string) error {
+	p := dir
+	for _, part := range strings.Split(filepath.Clean(name), string(filepath.Separator)) {
+		p = filepath.Join(p, part)
+		st, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // created by WriteFile: not a link
+		}
+		if err != nil {
+			return fmt.Errorf("wb.WriteFile %s: %w", name, err)
+		}
+		if st.Mode()&fs.ModeSymlink != 0 {
+			return fmt.Errorf("wb.WriteFile %s: %s is a symbolic link; WriteFile does not write through links (they may lead outside the experiment directory)", name, p)
+		}
+	}
+	return nil
 }
 
 // Logf prints a line of progress to standard error.

@@ -135,6 +135,42 @@ func TestWriteFile(t *testing.T) {
 	}
 }
 
+// TestWriteFileSymlink checks that WriteFile does not write through a
+// symbolic link that already exists in the experiment directory, whether
+// the link is the file or a directory on its way.
+func TestWriteFileSymlink(t *testing.T) {
+	s := session(t)
+	if err := s.EnsureDir(); err != nil {
+		t.Fatal(err)
+	}
+	outside := t.TempDir()
+	target := filepath.Join(outside, "victim.txt")
+	if err := os.WriteFile(target, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, filepath.Join(s.Dir, "link.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(s.Dir, "linkdir")); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"link.txt", "linkdir/new.txt", "linkdir/victim.txt"} {
+		err := WriteFile(name, []byte("overwritten"))
+		if err == nil || !strings.Contains(err.Error(), "is a symbolic link") {
+			t.Errorf("WriteFile(%q): %v, want a refusal", name, err)
+		}
+	}
+	if b, _ := os.ReadFile(target); string(b) != "keep" {
+		t.Errorf("the file outside was changed: %q", b)
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 1 {
+		t.Errorf("files appeared outside: %v", entries)
+	}
+	if st, err := os.Lstat(filepath.Join(s.Dir, "link.txt")); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v", err)
+	}
+}
+
 func TestTrainNames(t *testing.T) {
 	s := session(t)
 	c := Config()
