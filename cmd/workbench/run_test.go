@@ -254,3 +254,41 @@ func TestRunResume(t *testing.T) {
 		t.Fatalf("metrics.jsonl has %d lines after resuming, want 6", n)
 	}
 }
+
+// TestRunResumeEditedPlugin checks that resuming an experiment whose run
+// uses a plugin that was edited since is refused, as workbench train
+// --resume refuses it: both load plugins the same way and record their
+// sources' hash.
+func TestRunResumeEditedPlugin(t *testing.T) {
+	data := scriptData(t)
+	dir := t.TempDir()
+	plugin := filepath.Join(dir, "top.go")
+	src := "package top\n\nimport \"workbench/core/grow\"\n\n// Sample always executes the target depth.\nfunc Sample(s grow.SampleState) int { return s.Target }\n"
+	if err := os.WriteFile(plugin, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "exp")
+	set := append(quick(data), "--set", "sampler="+plugin)
+	args := append([]string{"run", "../../scripts/apollo.go", "--out", out}, set...)
+	if code, _, stderr := run(args...); code != 0 {
+		t.Fatalf("first run: exit %d: %s", code, stderr)
+	}
+	var cfg train.Config
+	b, _ := os.ReadFile(filepath.Join(out, "apollo", "config.json"))
+	if err := json.Unmarshal(b, &cfg); err != nil || cfg.SourceHash == "" {
+		t.Fatalf("config.json has no source hash (%v)", err)
+	}
+	// Pretend the run was interrupted after its last checkpoint, then edit
+	// the plugin.
+	sumPath := filepath.Join(out, "apollo", "summary.json")
+	b, _ = os.ReadFile(sumPath)
+	os.WriteFile(sumPath, []byte(strings.Replace(string(b), `"interrupted": false`, `"interrupted": true`, 1)), 0o644)
+	if err := os.WriteFile(plugin, []byte(src+"\n// edited\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	resume := append([]string{"run", "../../scripts/apollo.go", "--resume", out}, set...)
+	code, _, stderr := run(resume...)
+	if code == 0 || !strings.Contains(stderr, "script/plugin sources") {
+		t.Fatalf("resume after editing the plugin: exit %d, %q; want a refusal naming the sources", code, stderr)
+	}
+}

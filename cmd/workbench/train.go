@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -118,7 +116,6 @@ func resumeConfig(dir string, stderr io.Writer) (train.Config, error) {
 // the interpolate expander); "none" names no plugin
 // (e.g. --sampler none --share none --expander stack for stacking).
 func loadHooks(cfg *train.Config) (train.Hooks, error) {
-	var h train.Hooks
 	if len(cfg.Stages) > 1 {
 		if cfg.Plan != "" && cfg.Plan != "none" {
 			cfg.Progressive("", "", "interpolate") // the plan replaces sampler and share map
@@ -126,54 +123,5 @@ func loadHooks(cfg *train.Config) (train.Hooks, error) {
 			cfg.Progressive("lvps", "interpolate", "interpolate")
 		}
 	}
-	var errs []error
-	var sources []*script.Plugin
-	if cfg.Sampler != "" && cfg.Sampler != "none" {
-		p, err := script.LoadSampler(cfg.Sampler)
-		errs = append(errs, err)
-		if err == nil {
-			h.Sample = p.Sample
-			sources = append(sources, &p.Plugin)
-		}
-	}
-	if cfg.ShareMap != "" && cfg.ShareMap != "none" {
-		p, err := script.LoadShareMap(cfg.ShareMap)
-		errs = append(errs, err)
-		if err == nil {
-			h.Share = p.Share
-			sources = append(sources, &p.Plugin)
-		}
-	}
-	if cfg.Expander != "" && cfg.Expander != "none" {
-		p, err := script.LoadExpander(cfg.Expander)
-		errs = append(errs, err)
-		if err == nil {
-			h.Expand = p.Expand
-			sources = append(sources, &p.Plugin)
-		}
-	}
-	if cfg.Plan != "" && cfg.Plan != "none" {
-		p, err := script.LoadPlan(cfg.Plan)
-		errs = append(errs, err)
-		if err == nil {
-			h.Plan = p.Plan
-			sources = append(sources, &p.Plugin)
-		}
-	}
-	cfg.SourceHash = sourceHash(sources)
-	return h, errors.Join(errs...)
-}
-
-// sourceHash returns the sha256 of the plugins' kinds and sources, or ""
-// for none.
-func sourceHash(ps []*script.Plugin) string {
-	if len(ps) == 0 {
-		return ""
-	}
-	h := sha256.New()
-	for _, p := range ps {
-		fmt.Fprintf(h, "%v\x00%d\x00", p.Kind(), len(p.Source()))
-		h.Write(p.Source())
-	}
-	return hex.EncodeToString(h.Sum(nil))
+	return new(script.Loader).LoadHooks(cfg)
 }

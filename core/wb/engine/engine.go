@@ -13,7 +13,6 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -30,50 +29,11 @@ func init() {
 	env.Compare = compare
 }
 
-// loadHooks loads the plugins cfg names. Unlike workbench train, it fills
-// in nothing for a progressive run: what is not named is not used.
+// loadHooks loads the plugins cfg names, as workbench train does, but
+// fills in nothing for a progressive run: what is not named is not used.
 func loadHooks(s *env.Session, cfg *train.Config) (train.Hooks, error) {
-	var h train.Hooks
 	l := &script.Loader{Unrestricted: s.Unrestricted, Stdout: s.Stdout, Stderr: s.Stderr}
-	var errs []error
-	if named(&cfg.Sampler) {
-		p, err := l.LoadSampler(cfg.Sampler)
-		errs = append(errs, err)
-		if err == nil {
-			h.Sample = p.Sample
-		}
-	}
-	if named(&cfg.ShareMap) {
-		p, err := l.LoadShareMap(cfg.ShareMap)
-		errs = append(errs, err)
-		if err == nil {
-			h.Share = p.Share
-		}
-	}
-	if named(&cfg.Expander) {
-		p, err := l.LoadExpander(cfg.Expander)
-		errs = append(errs, err)
-		if err == nil {
-			h.Expand = p.Expand
-		}
-	}
-	if named(&cfg.Plan) {
-		p, err := l.LoadPlan(cfg.Plan)
-		errs = append(errs, err)
-		if err == nil {
-			h.Plan = p.Plan
-		}
-	}
-	return h, errors.Join(errs...)
-}
-
-// named reports whether a plugin reference names a plugin, clearing
-// "none".
-func named(ref *string) bool {
-	if *ref == "none" {
-		*ref = ""
-	}
-	return *ref != ""
+	return l.LoadHooks(cfg)
 }
 
 // compare loads and compares the run directories (a name without a path
