@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"workbench/core/wb/host"
@@ -83,9 +84,16 @@ func runScript(args []string, stdout, stderr io.Writer) error {
 	}
 	stopSignals := catchSignals(cancel, stderr)
 	defer stopSignals()
+	dir := *out
+	if dir == "" {
+		dir = host.DefaultDir(strings.TrimSuffix(filepath.Base(pos[0]), ".go"))
+	}
+	defer watchStuck(ctx, stderr, func() string {
+		return fmt.Sprintf("The checkpoints in %s stay valid; continue with: workbench run %s --resume %s", dir, pos[0], dir)
+	})()
 
 	return host.Run(ctx, pos[0], host.Options{
-		Dir: *out, Set: set, Unrestricted: *unrestricted, Resume: *resume != "", Stdout: stdout, Stderr: stderr,
+		Dir: dir, Set: set, Unrestricted: *unrestricted, Resume: *resume != "", Stdout: stdout, Stderr: stderr,
 	})
 }
 

@@ -71,6 +71,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		case <-ctx.Done():
 		}
 	}()
+	defer watchStuck(ctx, stderr, func() string {
+		return fmt.Sprintf("The checkpoints in %s stay valid; resume with: workbench train --resume %s", r.Dir, r.Dir)
+	})()
 	verb := "training"
 	if cfg.Resume != "" {
 		verb = "resuming"

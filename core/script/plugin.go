@@ -3,6 +3,8 @@ package script
 import (
 	"fmt"
 	"reflect"
+	"sync"
+	"time"
 
 	"workbench/core/grow"
 )
@@ -110,6 +112,7 @@ func (p *Plan) Plan(s grow.SampleState) (plan []int, err error) {
 func (p *Sampler) Sample(s grow.SampleState) (depth int, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	defer p.enter()()
 	p.h.trace.reset()
 	defer p.recoverCall(&err)
 	depth = p.fn(s)
@@ -126,6 +129,7 @@ func (p *Sampler) Sample(s grow.SampleState) (depth int, err error) {
 func (p *ShareMap) Share(real, depth int) (ids []int, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	defer p.enter()()
 	p.h.trace.reset()
 	defer p.recoverCall(&err)
 	ids = p.fn(real, depth)
@@ -142,6 +146,7 @@ func (p *ShareMap) Share(real, depth int) (ids []int, err error) {
 func (p *Expander) Expand(oldReal, newReal int) (src []int, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	defer p.enter()()
 	p.h.trace.reset()
 	defer p.recoverCall(&err)
 	src = p.fn(oldReal, newReal)
@@ -149,6 +154,43 @@ func (p *Expander) Expand(oldReal, newReal int) (src []int, err error) {
 		return nil, fmt.Errorf("%s: Expand(%d, %d): %w", p.path, oldReal, newReal, err)
 	}
 	return src, nil
+}
+
+// inFlight holds the plugin calls under way and when each began.
+var inFlight struct {
+	sync.Mutex
+	calls map[*Plugin]time.Time
+}
+
+// enter records the start of a call of the plugin; the returned function
+// records its end.
+func (p *Plugin) enter() (leave func()) {
+	inFlight.Lock()
+	if inFlight.calls == nil {
+		inFlight.calls = map[*Plugin]time.Time{}
+	}
+	inFlight.calls[p] = time.Now()
+	inFlight.Unlock()
+	return func() {
+		inFlight.Lock()
+		delete(inFlight.calls, p)
+		inFlight.Unlock()
+	}
+}
+
+// Busy returns the file of the plugin whose call, of those under way, began
+// first, and when it began; ok is false when no plugin is being called.
+// A plugin stuck in an endless loop cannot be stopped: its caller can only
+// notice it here and end the process.
+func Busy() (path string, since time.Time, ok bool) {
+	inFlight.Lock()
+	defer inFlight.Unlock()
+	for p, t := range inFlight.calls {
+		if !ok || t.Before(since) {
+			path, since, ok = p.path, t, true
+		}
+	}
+	return path, since, ok
 }
 
 // recoverCall turns a panic during a call of the plugin function, or of a
