@@ -22,7 +22,7 @@ func init() {
 	register("repl", "interactive Go prompt with the experiment facade wb imported", runREPL)
 }
 
-const replUsage = "usage: workbench repl [--set key=value ...] [--out DIR] [--unrestricted]"
+const replUsage = "usage: workbench repl [--set key=value ...] [--out DIR] [--memory-limit SIZE] [--unrestricted]"
 
 // stdin is the loop's input; tests replace it.
 var stdin io.Reader = os.Stdin
@@ -62,6 +62,7 @@ func runREPL(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&set, "set", "parameter `key=value` for wb.Int, wb.Config, ... (repeatable)")
 	out := fs.String("out", "", "experiment `DIR` (default checkpoints/repl-<time>)")
 	unrestricted := fs.Bool("unrestricted", false, "offer the whole standard library (processes, network, file writes)")
+	memLimit := fs.String("memory-limit", "", "stop an input when the process holds this much memory (`SIZE` such as 8G; default 90% of the machine's)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(stdout, replUsage+"\n\n"+replHelp+"\n\nflags:")
@@ -73,6 +74,10 @@ func runREPL(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (%s)", fs.Arg(0), replUsage)
+	}
+	limit, err := memoryFlag(*memLimit)
+	if err != nil {
+		return err
 	}
 
 	interactive := isTerminal(stdin)
@@ -93,7 +98,7 @@ func runREPL(args []string, stdout, stderr io.Writer) error {
 	}
 	defer in.close()
 
-	r, err := host.NewREPL(host.Options{Dir: *out, Set: set, Unrestricted: *unrestricted, Stdout: stdout, Stderr: stderr})
+	r, err := host.NewREPL(host.Options{Dir: *out, Set: set, Unrestricted: *unrestricted, Stdout: stdout, Stderr: stderr, MemoryLimit: limit})
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ func init() {
 	register("run", "run an experiment script (Go, interpreted; see docs/scripting.md)", runScript)
 }
 
-const runUsage = "usage: workbench run SCRIPT.go [--set key=value ...] [--out DIR] [--timeout D] [--unrestricted]"
+const runUsage = "usage: workbench run SCRIPT.go [--set key=value ...] [--out DIR] [--timeout D] [--memory-limit SIZE] [--unrestricted]"
 
 // setFlags collects repeated --set arguments.
 type setFlags []string
@@ -46,6 +46,7 @@ func runScript(args []string, stdout, stderr io.Writer) error {
 	timeout := fs.Duration("timeout", 0, "stop after this `duration` (e.g. 10m); the run in progress saves its model")
 	resume := fs.String("resume", "", "continue the experiment in `DIR`: finished runs are kept, interrupted ones resume from their newest checkpoint")
 	unrestricted := fs.Bool("unrestricted", false, "let the script and its plugins use the whole standard library (processes, network, file writes)")
+	memLimit := fs.String("memory-limit", "", "stop the script when the process holds this much memory (`SIZE` such as 8G; default 90% of the machine's)")
 	fs.Usage = func() {} // printed below for -h only, not on errors
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -74,6 +75,10 @@ func runScript(args []string, stdout, stderr io.Writer) error {
 	if *timeout < 0 {
 		return fmt.Errorf("--timeout must not be negative, got %v", *timeout)
 	}
+	limit, err := memoryFlag(*memLimit)
+	if err != nil {
+		return err
+	}
 
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
@@ -94,7 +99,20 @@ func runScript(args []string, stdout, stderr io.Writer) error {
 
 	return host.Run(ctx, pos[0], host.Options{
 		Dir: dir, Set: set, Unrestricted: *unrestricted, Resume: *resume != "", Stdout: stdout, Stderr: stderr,
+		MemoryLimit: limit,
 	})
+}
+
+// memoryFlag parses --memory-limit; "" is the default ceiling.
+func memoryFlag(v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := host.ParseBytes(v)
+	if err != nil {
+		return 0, fmt.Errorf("--memory-limit: %v", err)
+	}
+	return n, nil
 }
 
 // catchSignals cancels with errInterrupted on the first SIGINT or SIGTERM,

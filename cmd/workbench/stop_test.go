@@ -122,3 +122,60 @@ func TestStuckPluginEnds(t *testing.T) {
 		})
 	}
 }
+
+// TestMemoryCeiling runs the built command on a script that allocates
+// without end: it must stop with a one-line error naming the ceiling, not
+// die of Go's out-of-memory fatal error with a stack dump.
+func TestMemoryCeiling(t *testing.T) {
+	bin := buildWorkbench(t)
+	script := filepath.Join(t.TempDir(), "alloc.go")
+	src := `package main
+
+func main() {
+	var keep [][]byte
+	for {
+		b := make([]byte, 1<<20)
+		for i := 0; i < len(b); i += 4096 {
+			b[i] = 1
+		}
+		keep = append(keep, b)
+	}
+}
+`
+	if err := os.WriteFile(script, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "run", script, "--memory-limit", "300M", "--out", filepath.Join(t.TempDir(), "exp"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	timer := time.AfterFunc(120*time.Second, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	err := cmd.Run()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 1 {
+		t.Fatalf("exit: %v, want status 1; stderr:\n%s", err, &stderr)
+	}
+	msg := stderr.String()
+	if !strings.Contains(msg, "memory ceiling of 300.0 MB reached") {
+		t.Errorf("stderr does not name the ceiling:\n%s", msg)
+	}
+	if strings.Contains(msg, "fatal error") || strings.Contains(msg, "goroutine ") {
+		t.Errorf("stderr has a Go crash:\n%s", msg)
+	}
+}
+
+func TestMemoryLimitFlag(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+	}{{"", 0}, {"512M", 512 << 20}, {"8G", 8 << 30}, {"8GB", 8 << 30}, {"1.5g", 3 << 29}, {"1000", 1000}} {
+		if got, err := memoryFlag(tc.in); err != nil || got != tc.want {
+			t.Errorf("memoryFlag(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"lots", "-1G", "0", "NaN", "infG"} {
+		if _, err := memoryFlag(bad); err == nil || !strings.Contains(err.Error(), "--memory-limit") {
+			t.Errorf("memoryFlag(%q): %v", bad, err)
+		}
+	}
+}

@@ -50,6 +50,12 @@ type Options struct {
 	// Stdout and Stderr receive the script's output and the facade's
 	// progress; nil means os.Stdout and os.Stderr.
 	Stdout, Stderr io.Writer
+	// MemoryLimit is the ceiling, in bytes, of the memory the process may
+	// hold while the script runs (or a loop's input is evaluated); 0 means
+	// DefaultMemoryFraction of the machine's memory. At the ceiling the
+	// script stops with a *MemoryError as cause, as Ctrl-C would stop it;
+	// a quarter above it, the process exits with that message.
+	MemoryLimit int64
 }
 
 func (o *Options) streams() (io.Writer, io.Writer) {
@@ -113,6 +119,7 @@ func Run(ctx context.Context, path string, opt Options) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	prog.CancelOnPanic(cancel)
+	defer watchMemory(memoryLimit(opt.MemoryLimit), cancel, stderr)()
 	s := env.New(dir, params)
 	s.Script, s.Source = path, src
 	s.Stdout, s.Stderr = stdout, stderr

@@ -21,6 +21,7 @@ type REPL struct {
 	env       *env.Session
 	uninstall func()
 	stderr    io.Writer
+	memLimit  int64
 	closed    bool
 }
 
@@ -49,7 +50,7 @@ func NewREPL(opt Options) (*REPL, error) {
 	e := env.New(dir, params)
 	e.Stdout, e.Stderr = stdout, stderr
 	e.Unrestricted = opt.Unrestricted
-	return &REPL{s: sess, env: e, uninstall: env.Install(e), stderr: stderr}, nil
+	return &REPL{s: sess, env: e, uninstall: env.Install(e), stderr: stderr, memLimit: memoryLimit(opt.MemoryLimit)}, nil
 }
 
 // Dir returns the experiment directory of the session.
@@ -65,6 +66,9 @@ func (r *REPL) Incomplete(src string) bool { return r.s.Incomplete(src) }
 // progress stops after its current step and Eval returns a *StopError; the
 // session stays usable.
 func (r *REPL) Eval(ctx context.Context, src string) (string, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	defer watchMemory(r.memLimit, cancel, r.stderr)()
 	r.env.SetContext(ctx)
 	vals, expr, err := r.s.Eval(ctx, src)
 	if err != nil && ctx.Err() != nil {
