@@ -2,7 +2,6 @@ package wb
 
 import (
 	"flag"
-	"io"
 	"math"
 	"sort"
 
@@ -35,7 +34,7 @@ func Config() TrainConfig {
 		}
 		v, _ := s.Params.Lookup(k)
 		if err := fs.Set(k, v); err != nil {
-			env.Failf("--set %s=%s: %s", k, v, setError(fs.Lookup(k), err))
+			env.Failf("--set %s=%s: %s", k, v, env.SetError(fs.Lookup(k), err))
 		}
 	}
 	return cfg
@@ -53,41 +52,8 @@ func ConfigKeys() []string {
 	return keys
 }
 
-// notSetKeys are the flags of workbench train that place a run or pick
-// its starting point; a script's runs go into the experiment directory.
-var notSetKeys = map[string]bool{"out": true, "resume": true, "force": true, "init": true}
-
-// configFlags binds the settings of c to flags named as those of workbench
-// train (train.BindFlags), without those in notSetKeys.
-func configFlags(c *TrainConfig) *flag.FlagSet {
-	all := flag.NewFlagSet("train", flag.ContinueOnError)
-	train.BindFlags(all, c)
-	fs := flag.NewFlagSet("--set", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	all.VisitAll(func(f *flag.Flag) {
-		if !notSetKeys[f.Name] {
-			fs.Var(f.Value, f.Name, f.Usage)
-		}
-	})
-	return fs
-}
-
-// setError describes a value that a flag rejected.
-func setError(f *flag.Flag, err error) string {
-	g, ok := f.Value.(flag.Getter)
-	if !ok {
-		return err.Error() // the lists explain themselves
-	}
-	switch g.Get().(type) {
-	case int, uint64:
-		return "want an integer"
-	case float64:
-		return "want a number"
-	case bool:
-		return "want true or false"
-	}
-	return err.Error()
-}
+// configFlags binds the settings of c to the flags that Config applies.
+func configFlags(c *TrainConfig) *flag.FlagSet { return env.ConfigFlags(c) }
 
 // DefaultStages returns Apollo's stage schedule for target depth layers:
 // the real layers of each stage and the stage boundaries as fractions of

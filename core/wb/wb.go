@@ -44,7 +44,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"workbench/core/fsutil"
@@ -59,23 +58,24 @@ func Int(key string, def int) int {
 	if !ok {
 		return def
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(v))
+	n, err := env.ParseInt(v)
 	if err != nil {
-		env.Failf("--set %s=%s: want an integer", key, v)
+		env.Failf("--set %s=%s: %v", key, v, err)
 	}
 	return n
 }
 
 // Float returns the floating-point parameter key, or def when it is not
-// set. A malformed value ends the script with an error naming the key.
+// set. A malformed or non-finite value (NaN, Inf) ends the script with an
+// error naming the key.
 func Float(key string, def float64) float64 {
 	v, ok := env.Current().Params.Lookup(key)
 	if !ok {
 		return def
 	}
-	x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	x, err := env.ParseFloat(v)
 	if err != nil {
-		env.Failf("--set %s=%s: want a number", key, v)
+		env.Failf("--set %s=%s: %v", key, v, err)
 	}
 	return x
 }
@@ -97,9 +97,9 @@ func Bool(key string, def bool) bool {
 	if !ok {
 		return def
 	}
-	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	b, err := env.ParseBool(v)
 	if err != nil {
-		env.Failf("--set %s=%s: want true or false", key, v)
+		env.Failf("--set %s=%s: %v", key, v, err)
 	}
 	return b
 }

@@ -58,7 +58,7 @@ func TestParams(t *testing.T) {
 		want string
 	}{
 		{func() { Int("bad", 0) }, "--set bad=zz: want an integer"},
-		{func() { Float("bad", 0) }, "--set bad=zz: want a number"},
+		{func() { Float("bad", 0) }, "--set bad=zz: want a finite number"},
 		{func() { Bool("bad", false) }, "--set bad=zz: want true or false"},
 		{func() { Fatalf("stop %d", 3) }, "stop 3"},
 		{func() { Check(errors.New("checked")) }, "checked"},

@@ -197,13 +197,16 @@ type paramUse struct {
 	keys     map[string]bool // keys read with wb.Int, Float, String or Bool
 	config   bool            // whether it calls wb.Config
 	complete bool            // whether every key it reads is a literal
+	// reader maps each key to the function of its first read in the
+	// source ("Int", "Float", "String" or "Bool").
+	reader map[string]string
 }
 
 // scanParams finds the parameters a script reads: the literal keys of its
 // calls of wb.Int, wb.Float, wb.String and wb.Bool, and whether it calls
 // wb.Config.
 func scanParams(fset *token.FileSet, f *ast.File) paramUse {
-	u := paramUse{keys: map[string]bool{}, complete: true}
+	u := paramUse{keys: map[string]bool{}, complete: true, reader: map[string]string{}}
 	name := ""
 	for _, imp := range f.Imports {
 		if p, _ := strconv.Unquote(imp.Path.Value); p == "workbench/core/wb" {
@@ -236,6 +239,9 @@ func scanParams(fset *token.FileSet, f *ast.File) paramUse {
 					if lit, ok := n.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
 						if k, err := strconv.Unquote(lit.Value); err == nil {
 							u.keys[k] = true
+							if _, ok := u.reader[k]; !ok {
+								u.reader[k] = sel.Sel.Name
+							}
 							return true
 						}
 					}
@@ -265,12 +271,13 @@ func isPkg(x ast.Expr, name string) bool {
 	return ok && id.Name == name && id.Obj == nil
 }
 
-// checkParams reports --set keys that the script cannot read, when its
-// source tells every key it reads.
+// checkParams checks the --set values before the script runs: each value
+// against the type that its first reader in the source asks for (wb.Int,
+// wb.Float, wb.Bool, or the flag of workbench train that wb.Config sets),
+// so that a malformed value does not stop the script after earlier runs
+// trained; and, when the source tells every key it reads, that no key is
+// unknown to the script.
 func checkParams(path string, p *env.Params, u paramUse) error {
-	if !u.complete {
-		return nil
-	}
 	cfgKeys := map[string]bool{}
 	if u.config {
 		for _, k := range wb.ConfigKeys() {
@@ -279,12 +286,25 @@ func checkParams(path string, p *env.Params, u paramUse) error {
 	}
 	var errs []error
 	for _, k := range p.Keys() {
-		if u.keys[k] || cfgKeys[k] {
-			continue
+		v, _ := p.Peek(k)
+		switch {
+		case u.reader[k] != "":
+			errs = append(errs, prefixed(path, env.CheckValue(u.reader[k], k, v)))
+		case cfgKeys[k]:
+			errs = append(errs, prefixed(path, env.CheckValue("Config", k, v)))
+		case u.complete:
+			errs = append(errs, fmt.Errorf("--set %s: %s reads no parameter %q (%s)", k, path, k, describeParams(u)))
 		}
-		errs = append(errs, fmt.Errorf("--set %s: %s reads no parameter %q (%s)", k, path, k, describeParams(u)))
 	}
 	return errors.Join(errs...)
+}
+
+// prefixed prefixes a non-nil error's message with the script's path.
+func prefixed(path string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", path, err)
 }
 
 // describeParams lists the parameters a script reads, for messages.

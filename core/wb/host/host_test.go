@@ -47,6 +47,26 @@ func TestParamChecks(t *testing.T) {
 	}
 }
 
+// TestParamValuesFirst checks that every --set value is checked against
+// the type its reader asks for before the script runs, so that a
+// malformed value read late does not stop the script after its earlier
+// work (here a file written, in real scripts runs trained).
+func TestParamValuesFirst(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	err := Run(context.Background(), "testdata/late.go", Options{Dir: dir, Set: []string{"ramp=lots", "steps=many"}, Stdout: &out, Stderr: &errb})
+	want := "testdata/late.go: --set ramp=lots: want a finite number\ntestdata/late.go: --set steps=many: want an integer"
+	if err == nil || err.Error() != want {
+		t.Errorf("error %v, want\n%s", err, want)
+	}
+	if out.Len() > 0 {
+		t.Errorf("the script ran: %q", &out)
+	}
+	if _, err := os.Stat(dir + "/first.txt"); err == nil {
+		t.Error("the script wrote first.txt before its parameters were checked")
+	}
+}
+
 func TestScanParams(t *testing.T) {
 	for _, tc := range []struct {
 		src              string

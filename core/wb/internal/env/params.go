@@ -1,9 +1,16 @@
 package env
 
 import (
+	"errors"
+	"flag"
 	"fmt"
+	"io"
+	"math"
+	"strconv"
 	"strings"
 	"sync"
+
+	"workbench/core/train"
 )
 
 // Params holds the key=value settings of --set and records which keys the
@@ -72,6 +79,14 @@ func (p *Params) Lookup(key string) (string, bool) {
 	return v, ok
 }
 
+// Peek returns the value set for key without recording a read.
+func (p *Params) Peek(key string) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	v, ok := p.vals[key]
+	return v, ok
+}
+
 // Keys returns the keys set, in the order given.
 func (p *Params) Keys() []string {
 	p.mu.Lock()
@@ -102,4 +117,99 @@ func (p *Params) Settings() []string {
 		out = append(out, k+"="+p.vals[k])
 	}
 	return out
+}
+
+// The readers of a script's own parameters (wb.Int, wb.Float, wb.String
+// and wb.Bool) parse values with these functions, and the host checks every
+// --set value with them before the script runs.
+
+// ParseInt parses an integer parameter.
+func ParseInt(v string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return 0, errors.New("want an integer")
+	}
+	return n, nil
+}
+
+// ParseFloat parses a floating-point parameter; NaN and infinities are
+// refused.
+func ParseFloat(v string) (float64, error) {
+	x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0, errors.New("want a finite number")
+	}
+	return x, nil
+}
+
+// ParseBool parses a boolean parameter (1, t, true, 0, f, false, ...).
+func ParseBool(v string) (bool, error) {
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		return false, errors.New("want true or false")
+	}
+	return b, nil
+}
+
+// CheckValue checks the value v of --set key as the facade function
+// reader ("Int", "Float", "Bool", "String" or "Config") will parse it.
+func CheckValue(reader, key, v string) error {
+	var err error
+	switch reader {
+	case "Int":
+		_, err = ParseInt(v)
+	case "Float":
+		_, err = ParseFloat(v)
+	case "Bool":
+		_, err = ParseBool(v)
+	case "Config":
+		var c train.Config
+		fs := ConfigFlags(&c)
+		if f := fs.Lookup(key); f != nil {
+			if serr := fs.Set(key, v); serr != nil {
+				err = errors.New(SetError(f, serr))
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("--set %s=%s: %v", key, v, err)
+	}
+	return nil
+}
+
+// notSetKeys are the flags of workbench train that place a run or pick
+// its starting point; a script's runs go into the experiment directory.
+var notSetKeys = map[string]bool{"out": true, "resume": true, "force": true, "init": true}
+
+// ConfigFlags binds the settings of c to flags named as those of
+// workbench train (train.BindFlags), without --out, --resume, --force and
+// --init: the keys that wb.Config applies.
+func ConfigFlags(c *train.Config) *flag.FlagSet {
+	all := flag.NewFlagSet("train", flag.ContinueOnError)
+	train.BindFlags(all, c)
+	fs := flag.NewFlagSet("--set", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	all.VisitAll(func(f *flag.Flag) {
+		if !notSetKeys[f.Name] {
+			fs.Var(f.Value, f.Name, f.Usage)
+		}
+	})
+	return fs
+}
+
+// SetError describes a value that a flag of ConfigFlags rejected.
+func SetError(f *flag.Flag, err error) string {
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return err.Error() // the lists explain themselves
+	}
+	switch g.Get().(type) {
+	case int, uint64:
+		return "want an integer"
+	case float64:
+		return "want a number"
+	case bool:
+		return "want true or false"
+	}
+	return err.Error()
 }
