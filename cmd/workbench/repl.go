@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/chzyer/readline"
+	"golang.org/x/term"
 
 	"workbench/core/wb/host"
 )
@@ -185,14 +186,11 @@ func replResult(failed int, interactive bool) error {
 	return nil
 }
 
-// isTerminal reports whether r is a terminal.
+// isTerminal reports whether r is a terminal. (A character device such
+// as /dev/null is not.)
 func isTerminal(r io.Reader) bool {
 	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // historyFile returns the file of the loop's line history, or "" for none.

@@ -47,3 +47,37 @@ res.Steps
 		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
+
+// TestIsTerminal checks that files and character devices that are not
+// terminals, such as /dev/null, are not taken for one.
+func TestIsTerminal(t *testing.T) {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	file, err := os.Open("repl_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	for _, r := range []*os.File{null, file} {
+		if isTerminal(r) {
+			t.Errorf("isTerminal(%s) = true", r.Name())
+		}
+	}
+	if isTerminal(strings.NewReader("x")) {
+		t.Error("isTerminal(a reader) = true")
+	}
+}
+
+// TestREPLContinuation checks that an unclosed call continues on the next
+// line and that structs print with their field names.
+func TestREPLContinuation(t *testing.T) {
+	stdin = strings.NewReader("func cube(x int) int { return x * x * x }\ncube(3\n)\ntype P struct{ X, Y int }\nP{1, 2}\n")
+	defer func() { stdin = os.Stdin }()
+	code, stdout, stderr := run("repl", "--out", filepath.Join(t.TempDir(), "exp"))
+	if code != 0 || stdout != "27\n{X:1 Y:2}\n" {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}

@@ -29,6 +29,12 @@ type Session struct {
 	h     host
 	shown []any
 	n     int // functions declared by the session
+	// names holds the names that earlier inputs declared or imported, and
+	// check the checks of the input being evaluated: go/types, which sees
+	// one input at a time, reports the input's type errors better than
+	// the interpreter, except "undefined" for these names.
+	names map[string]bool
+	check *checker
 }
 
 // showPath is the import path of the package through which a Session
@@ -102,6 +108,7 @@ func (s *Session) Incomplete(src string) bool {
 	if strings.TrimSpace(src) == "" {
 		return false
 	}
+	src = joinOpenLines(src)
 	_, _, err := parseInput(token.NewFileSet(), src)
 	var list scanner.ErrorList
 	if !errors.As(err, &list) || len(list) == 0 {
@@ -109,6 +116,10 @@ func (s *Session) Incomplete(src string) bool {
 	}
 	e := list[0]
 	switch {
+	case strings.HasPrefix(e.Msg, "missing ',' before newline in"):
+		// An argument list or composite literal left open at the end
+		// of the last line, such as "cube(3".
+		return true
 	case strings.HasSuffix(e.Msg, "found 'EOF'"),
 		e.Msg == "raw string literal not terminated",
 		e.Msg == "comment not terminated",
@@ -116,6 +127,39 @@ func (s *Session) Incomplete(src string) bool {
 		return true
 	}
 	return false
+}
+
+// joinOpenLines joins to the next line each line of src that ends inside
+// an argument list or composite literal without a trailing comma, such as
+// "cube(3": Go would end the statement there, while at a prompt the next
+// line continues it. Positions in messages then count the joined lines as
+// one.
+func joinOpenLines(src string) string {
+	for {
+		_, _, err := parseInput(token.NewFileSet(), src)
+		var list scanner.ErrorList
+		if !errors.As(err, &list) || len(list) == 0 {
+			return src
+		}
+		e := list[0]
+		if !strings.HasPrefix(e.Msg, "missing ',' before newline in") {
+			return src
+		}
+		// The newline that ends the error's line.
+		off := 0
+		for l := 1; l < e.Pos.Line; l++ {
+			i := strings.IndexByte(src[off:], '\n')
+			if i < 0 {
+				return src
+			}
+			off += i + 1
+		}
+		i := strings.IndexByte(src[off:], '\n')
+		if i < 0 || strings.TrimSpace(src[off+i+1:]) == "" {
+			return src // the last line: the input is incomplete
+		}
+		src = src[:off+i] + " " + src[off+i+1:]
+	}
 }
 
 // Eval checks and evaluates one complete input. When the input is an
@@ -136,6 +180,7 @@ func (s *Session) Eval(ctx context.Context, src string) (vals []any, expr bool, 
 	if strings.TrimSpace(src) == "" {
 		return nil, false, nil
 	}
+	src = joinOpenLines(src)
 	fset := token.NewFileSet()
 	f, prefix, err := parseInput(fset, src)
 	if err != nil {
@@ -150,6 +195,13 @@ func (s *Session) Eval(ctx context.Context, src string) (vals []any, expr bool, 
 	if len(c.errs) > 0 {
 		return nil, false, errors.Join(c.errs...)
 	}
+	s.check = &c
+	defer func() {
+		s.check = nil
+		if err == nil {
+			s.declare(f)
+		}
+	}()
 	if g := guardGo(src, fset, f, prefix, c.info, false); g != src {
 		src = g
 		fset = token.NewFileSet()
@@ -299,8 +351,96 @@ func (s *Session) evalError(ctx context.Context, err error, prefix int) error {
 	if errors.As(err, &list) {
 		return inputErrors(list, prefix)
 	}
+	var ie internalError
+	if terrs := s.typeErrors(); len(terrs) > 0 && !errors.As(err, &ie) {
+		return errors.Join(terrs...)
+	}
 	err = compileError("", "this input", "", err)
 	return errors.New(fixPos(err.Error(), prefix))
+}
+
+// undefinedName matches go/types' message about an unknown identifier.
+var undefinedName = regexp.MustCompile(`^undefined: (\w+)$`)
+
+// typeErrors returns the type errors go/types found in the input being
+// evaluated, but those about names that earlier inputs declared.
+func (s *Session) typeErrors() []error {
+	c := s.check
+	if c == nil {
+		return nil
+	}
+	var errs []error
+	for _, te := range c.typeErrs {
+		if m := undefinedName.FindStringSubmatch(te.Msg); m != nil && s.names[m[1]] {
+			continue
+		}
+		if c.missingSymbol(te.Msg) {
+			continue
+		}
+		errs = append(errs, fmt.Errorf("%s: %s", c.pos(te.Pos), te.Msg))
+	}
+	return errs
+}
+
+// declare records the names that an evaluated input declared or imported.
+func (s *Session) declare(f *ast.File) {
+	if s.names == nil {
+		s.names = map[string]bool{}
+	}
+	for _, imp := range f.Imports {
+		p, _ := strconv.Unquote(imp.Path.Value)
+		name, _ := s.syms.pkgName(p)
+		if imp.Name != nil {
+			name = imp.Name.Name
+		}
+		s.names[name] = true
+	}
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Recv == nil && d.Name.Name != "main" {
+				s.names[d.Name.Name] = true
+				continue
+			}
+			if d.Name.Name == "main" && d.Body != nil {
+				// Statements of the input: its definitions.
+				for _, st := range d.Body.List {
+					switch st := st.(type) {
+					case *ast.AssignStmt:
+						if st.Tok == token.DEFINE {
+							for _, l := range st.Lhs {
+								if id, ok := l.(*ast.Ident); ok {
+									s.names[id.Name] = true
+								}
+							}
+						}
+					case *ast.DeclStmt:
+						s.declareGen(st.Decl)
+					}
+				}
+			}
+		case *ast.GenDecl:
+			s.declareGen(d)
+		}
+	}
+}
+
+// declareGen records the names of a const, var or type declaration.
+func (s *Session) declareGen(d ast.Decl) {
+	g, ok := d.(*ast.GenDecl)
+	if !ok {
+		return
+	}
+	for _, spec := range g.Specs {
+		switch sp := spec.(type) {
+		case *ast.ValueSpec:
+			for _, n := range sp.Names {
+				s.names[n.Name] = true
+			}
+		case *ast.TypeSpec:
+			s.names[sp.Name.Name] = true
+		}
+	}
 }
 
 // sessionPanic leaves out of a *PanicError the functions that the session

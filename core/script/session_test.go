@@ -29,6 +29,10 @@ func TestSessionIncomplete(t *testing.T) {
 		{"func f() {}\n", false},
 		{"type T struct {\n", true},
 		{"x := )\n", false}, // a syntax error, reported by Eval
+		{"cube(3\n", true},
+		{"cube(3\n)\n", false},
+		{"cube(3\n+ 4\n", true},
+		{"[]int{1, 2\n", true},
 		{"", false},
 	} {
 		if got := s.Incomplete(tc.src); got != tc.want {
@@ -75,6 +79,11 @@ func TestSessionEval(t *testing.T) {
 		{src: "undefinedThing + 1", err: "1:1: undefined: undefinedThing", expr: true},
 		{src: "z := 1\n\tfmt.Println(z, nosuch)", err: "2:17: undefined: nosuch"},
 		{src: "x := )", err: "1:6: expected operand"},
+		// Positions and messages of go/types where the interpreter's are
+		// poor; names of earlier inputs are known.
+		{src: "c := nosuch", err: "1:6: undefined: nosuch"},
+		{src: "d := x +\n\t\"s\"", err: "1:6: invalid operation: mismatched types int and untyped string"},
+		{src: "fmt.Sprint(1,\n\t2\n)", want: "[1 2]", expr: true},
 		{src: `panic("boom")`, err: "panic: boom", expr: false},
 	}
 	for _, st := range steps {

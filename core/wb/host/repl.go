@@ -61,8 +61,8 @@ func (r *REPL) Dir() string { return r.env.Dir }
 func (r *REPL) Incomplete(src string) bool { return r.s.Incomplete(src) }
 
 // Eval evaluates one complete input and returns the text to print: the
-// values of an expression, formatted with %v (strings quoted), separated by
-// spaces, or "" for other inputs. When ctx ends first, the training in
+// values of an expression, formatted with %+v (structs with their field
+// names, strings quoted), separated by spaces, or "" for other inputs. When ctx ends first, the training in
 // progress stops after its current step and Eval returns a *StopError; the
 // session stays usable.
 func (r *REPL) Eval(ctx context.Context, src string) (string, error) {
@@ -101,7 +101,7 @@ func format(v any) string {
 	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Func {
 		return rv.Type().String()
 	}
-	return fmt.Sprintf("%v", v)
+	return fmt.Sprintf("%+v", v)
 }
 
 // Close ends the session, warning about --set keys never read, and
