@@ -9,11 +9,12 @@
 // otherwise it names plugins/<kind>/<name>/<name>.go under the loader's
 // directory, or else the copy of that plugin shipped in the binary.
 //
-// The interpreter only offers the standard library without process,
-// network, unsafe and file-writing facilities, plus workbench/core/grow,
+// The interpreter only offers an allowlist of the standard library that
+// computes, reads files and prints (sandbox.go), plus workbench/core/grow,
 // unless Loader.Unrestricted is set. Every value a plugin returns is
-// validated, and a panic inside a plugin is returned as an error naming the
-// plugin's file. See docs/plugins.md.
+// validated, and a panic inside a plugin, or in a goroutine it started, is
+// returned as an error naming the plugin's file. See docs/plugins.md and
+// docs/scripting.md.
 //
 // The same host interprets experiment scripts (Program: a package main
 // file, run once) and interactive input (Session), with the same
@@ -95,7 +96,8 @@ type Loader struct {
 	// directory.
 	Dir string
 	// Unrestricted offers plugins the whole standard library, including
-	// os/exec, net, syscall, unsafe and the file-writing functions of os.
+	// os/exec, net, syscall, unsafe, the file-writing functions of os and
+	// the methods of *os.File.
 	Unrestricted bool
 	// Stdout and Stderr receive what plugins print; nil means os.Stdout
 	// and os.Stderr.
