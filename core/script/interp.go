@@ -320,9 +320,9 @@ func parseFile(fset *token.FileSet, path string, src []byte) (*ast.File, error) 
 }
 
 // panicError describes a panic v of interpreted code: a call of os.Exit as
-// an *ExitError (nil for code 0 unless zeroExit), any other as a
-// *PanicError naming the interpreted functions of h's trace.
-func (h *host) panicError(path string, v any, pos func(fn string) string) error {
+// an *ExitError (nil for code 0), any other as a *PanicError naming the
+// interpreted functions of h's trace.
+func (h *host) panicError(path string, v any) error {
 	v = unwrapPanic(v)
 	if code, ok := exitCode(v); ok {
 		if code == 0 {
@@ -330,11 +330,20 @@ func (h *host) panicError(path string, v any, pos func(fn string) string) error 
 		}
 		return &ExitError{Path: path, Code: code}
 	}
-	e := &PanicError{Path: path, Value: v, Funcs: h.trace.take()}
-	if len(e.Funcs) > 0 && pos != nil {
-		e.Pos = pos(e.Funcs[0])
+	return &PanicError{Path: path, Value: v, Funcs: h.trace.take()}
+}
+
+// locate completes a *PanicError with the file path and the position of
+// the declaration of its innermost function in f. Other errors are
+// returned as they are.
+func locate(err error, path string, fset *token.FileSet, f *ast.File) error {
+	if e, ok := err.(*PanicError); ok {
+		e.Path = path
+		if len(e.Funcs) > 0 {
+			e.Pos = funcPos(fset, f, e.Funcs[0])
+		}
 	}
-	return e
+	return err
 }
 
 // funcPos returns the position ("file:line:col") of the declaration of the

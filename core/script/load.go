@@ -55,17 +55,17 @@ func (l *Loader) load(p *Plugin, k Kind, ref string, want reflect.Type) (reflect
 		return reflect.Value{}, c.compileErrors(err, "docs/plugins.md")
 	}
 	if err := execute(i, prog); err != nil {
-		pe := p.h.panicError(s.path, err, func(fn string) string { return funcPos(c.fset, c.file, fn) })
+		pe := p.h.panicError(s.path, err)
 		if e, ok := pe.(*PanicError); ok {
 			e.Init = true
 			if n := len(e.Funcs); n > 0 && e.Funcs[n-1] == f.Name.Name {
 				e.Funcs = e.Funcs[:n-1] // the package's initialisation
 			}
 		}
-		return reflect.Value{}, pe
+		return reflect.Value{}, locate(pe, s.path, c.fset, c.file)
 	}
 	if err := p.h.takeGoPanic(); err != nil {
-		return reflect.Value{}, p.goPanicError(err)
+		return reflect.Value{}, locate(err, s.path, c.fset, c.file)
 	}
 
 	pkg := f.Name.Name
@@ -112,23 +112,11 @@ func execute(i *interp.Interpreter, prog *interp.Program) (err error) {
 // panicError describes a panic of the plugin during a call of its
 // function.
 func (p *Plugin) panicError(r any) error {
-	err := p.h.panicError(p.path, r, func(fn string) string { return funcPos(p.fset, p.file, fn) })
+	err := p.h.panicError(p.path, r)
 	if e, ok := err.(*PanicError); ok && (len(e.Funcs) == 0 || e.Funcs[len(e.Funcs)-1] != p.kind.Func()) {
 		e.Funcs = append(e.Funcs, p.kind.Func())
 	}
-	return err
-}
-
-// goPanicError completes the description of a panic of a goroutine that
-// the plugin started.
-func (p *Plugin) goPanicError(err error) error {
-	if e, ok := err.(*PanicError); ok {
-		e.Path = p.path
-		if len(e.Funcs) > 0 {
-			e.Pos = funcPos(p.fset, p.file, e.Funcs[0])
-		}
-	}
-	return err
+	return locate(err, p.path, p.fset, p.file)
 }
 
 // checker checks a parsed plugin file before it is compiled, collecting

@@ -201,6 +201,6 @@ func (p *Plugin) recoverCall(err *error) {
 		*err = p.panicError(r)
 	}
 	if gp := p.h.takeGoPanic(); gp != nil && *err == nil {
-		*err = p.goPanicError(gp)
+		*err = locate(gp, p.path, p.fset, p.file)
 	}
 }

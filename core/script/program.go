@@ -148,7 +148,7 @@ func (p *Program) Run(ctx context.Context) error {
 	}
 	_, err = i.EvalWithContext(ctx, p.run)
 	if gp := p.h.takeGoPanic(); gp != nil {
-		return p.complete(gp)
+		return locate(gp, p.path, p.fset, p.file)
 	}
 	if err == nil {
 		return nil
@@ -158,7 +158,7 @@ func (p *Program) Run(ctx context.Context) error {
 	}
 	var pe interp.Panic
 	if errors.As(err, &pe) {
-		return p.complete(p.h.panicError(p.path, pe.Value, nil))
+		return locate(p.h.panicError(p.path, pe.Value), p.path, p.fset, p.file)
 	}
 	return compileError(p.path, "this file", "docs/scripting.md", err)
 }
@@ -167,15 +167,3 @@ func (p *Program) Run(ctx context.Context) error {
 // of the script that panics, so that compiled work the script started
 // (which watches the context cancel ends) stops too.
 func (p *Program) CancelOnPanic(cancel context.CancelCauseFunc) { p.cancel = cancel }
-
-// complete adds the script's file and the position of the panicking
-// function to a *PanicError.
-func (p *Program) complete(err error) error {
-	if e, ok := err.(*PanicError); ok {
-		e.Path = p.path
-		if len(e.Funcs) > 0 {
-			e.Pos = funcPos(p.fset, p.file, e.Funcs[0])
-		}
-	}
-	return err
-}

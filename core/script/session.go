@@ -345,7 +345,7 @@ func (s *Session) evalError(ctx context.Context, err error, prefix int) error {
 		if code, ok := exitCode(pe.Value); ok {
 			return &ExitError{Path: "repl", Code: code}
 		}
-		return s.sessionPanic(s.h.panicError("", pe.Value, nil))
+		return s.sessionPanic(s.h.panicError("", pe.Value))
 	}
 	var list scanner.ErrorList
 	if errors.As(err, &list) {
