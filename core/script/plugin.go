@@ -97,6 +97,7 @@ func (l *Loader) LoadPlan(ref string) (*Plan, error) {
 func (p *Plan) Plan(s grow.SampleState) (plan []int, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	defer p.enter()()
 	p.h.trace.reset()
 	defer p.recoverCall(&err)
 	plan = p.fn(s)
