@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/traefik/yaegi/interp"
 )
@@ -67,15 +68,22 @@ func (l *Loader) newInterp(h *host, syms *symbolSet, name string) (*interp.Inter
 			return nil, err
 		}
 	}
-	guard := interp.Exports{guardPath + "/guard": {"Go": reflect.ValueOf(h.goroutine)}}
+	guard := interp.Exports{
+		guardPath + "/guard": {"Go": reflect.ValueOf(h.goroutine)},
+		// The standard library's own goroutine that calls interpreted
+		// code: a timer's function.
+		"time/time": {"AfterFunc": reflect.ValueOf(func(d time.Duration, f func()) *time.Timer {
+			return time.AfterFunc(d, func() { h.goroutine(f) })
+		})},
+	}
 	if err := i.Use(guard); err != nil {
 		return nil, err
 	}
 	return i, nil
 }
 
-// goroutine runs f, the body of a go statement of interpreted code, and
-// recovers its panic: the first one is kept and stops the running code.
+// goroutine runs f, the body of a go statement of interpreted code or a
+// function given to time.AfterFunc, and recovers its panic: the first one is kept and stops the running code.
 func (h *host) goroutine(f func()) {
 	defer func() {
 		r := recover()
@@ -84,8 +92,8 @@ func (h *host) goroutine(f func()) {
 		}
 		frames := h.trace.take()
 		// The outermost frame is the function literal guardGo wrote.
-		if len(frames) > 0 {
-			frames = frames[:len(frames)-1]
+		if n := len(frames); n > 1 && strings.HasSuffix(frames[n-1], ".func") {
+			frames = frames[:n-1]
 		}
 		h.mu.Lock()
 		defer h.mu.Unlock()

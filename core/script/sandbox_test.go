@@ -266,6 +266,22 @@ func main() {
 		t.Errorf("got %q, want prefix %q", err, want)
 	}
 
+	// A timer's function.
+	err = runProgram(t, `package main
+
+import "time"
+
+func fire() { panic("from a timer") }
+
+func main() {
+	time.AfterFunc(time.Millisecond, fire)
+	time.Sleep(10 * time.Second)
+}
+`)
+	if err == nil || !strings.HasPrefix(err.Error(), "prog.go:5:6: panic in a goroutine in fire: from a timer") {
+		t.Errorf("timer: got %v", err)
+	}
+
 	// A plugin: the call reports it.
 	dir := t.TempDir()
 	plug := filepath.Join(dir, "gopanic.go")
