@@ -236,7 +236,7 @@ func (f *File) Tensor(name string) (Tensor, bool) {
 // format. The data buffer holds the tensors in the given order. Tensor
 // names must be distinct, valid UTF-8 and not "__metadata__".
 func Write(w io.Writer, tensors []Tensor, metadata map[string]string) error {
-	header, err := encodeHeader(tensors, metadata)
+	header, err := tensorHeader(tensors, metadata)
 	if err != nil {
 		return fmt.Errorf("safetensors: %v", err)
 	}
@@ -250,7 +250,7 @@ func Write(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 // replaced atomically: readers, and the file after a crash, see either
 // the previous content or the complete new one.
 func WriteFile(path string, tensors []Tensor, metadata map[string]string) error {
-	header, err := encodeHeader(tensors, metadata)
+	header, err := tensorHeader(tensors, metadata)
 	if err != nil {
 		return fmt.Errorf("safetensors: %s: %v", path, err)
 	}
@@ -263,14 +263,9 @@ func WriteFile(path string, tensors []Tensor, metadata map[string]string) error 
 	return nil
 }
 
-// writeData writes the length prefix, the encoded header and the tensor
+// writeData writes the length prefix and encoded header, then the tensor
 // data.
 func writeData(w io.Writer, header []byte, tensors []Tensor) error {
-	var prefix [8]byte
-	binary.LittleEndian.PutUint64(prefix[:], uint64(len(header)))
-	if _, err := w.Write(prefix[:]); err != nil {
-		return fmt.Errorf("write: %w", err)
-	}
 	if _, err := w.Write(header); err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
@@ -282,9 +277,26 @@ func writeData(w io.Writer, header []byte, tensors []Tensor) error {
 	return nil
 }
 
-// encodeHeader validates the tensors and returns the padded JSON header.
-func encodeHeader(tensors []Tensor, metadata map[string]string) ([]byte, error) {
+// tensorHeader validates the tensors' data and returns the encoded header
+// of a file holding them in order.
+func tensorHeader(tensors []Tensor, metadata map[string]string) ([]byte, error) {
+	infos := make([]TensorInfo, len(tensors))
+	var offset int64
+	for i, t := range tensors {
+		if err := t.checkData(); err != nil {
+			return nil, err
+		}
+		infos[i] = TensorInfo{Name: t.Name, DType: t.DType, Shape: t.Shape, Begin: offset, End: offset + int64(len(t.Data))}
+		offset += int64(len(t.Data))
+	}
+	return encodeHeader(infos, metadata)
+}
+
+// encodeHeader validates the tensor entries and returns the length prefix
+// and the padded JSON header.
+func encodeHeader(tensors []TensorInfo, metadata map[string]string) ([]byte, error) {
 	var buf bytes.Buffer
+	buf.Write(make([]byte, 8)) // the length, filled in below
 	buf.WriteByte('{')
 	if len(metadata) > 0 {
 		keys := make([]string, 0, len(metadata))
@@ -309,7 +321,7 @@ func encodeHeader(tensors []Tensor, metadata map[string]string) ([]byte, error) 
 		buf.WriteByte('}')
 	}
 	seen := make(map[string]bool, len(tensors))
-	offset := 0
+	var offset int64
 	for i, t := range tensors {
 		switch {
 		case t.Name == metadataKey:
@@ -320,9 +332,21 @@ func encodeHeader(tensors []Tensor, metadata map[string]string) ([]byte, error) 
 			return nil, fmt.Errorf("duplicate tensor name %q", t.Name)
 		}
 		seen[t.Name] = true
-		if err := t.checkData(); err != nil {
-			return nil, err
+		size := t.DType.Size()
+		if size == 0 {
+			return nil, fmt.Errorf("tensor %q: unsupported dtype %q (want one of %s)", t.Name, t.DType, knownDTypes)
 		}
+		n, err := numElements(t.Shape)
+		if err != nil {
+			return nil, fmt.Errorf("tensor %q: %v", t.Name, err)
+		}
+		if n > math.MaxInt/size {
+			return nil, fmt.Errorf("tensor %q: shape %v has too many elements", t.Name, t.Shape)
+		}
+		if t.Begin != offset || t.End-t.Begin != int64(n*size) {
+			return nil, fmt.Errorf("tensor %q: data [%d, %d) does not follow the previous tensor's end %d with %d bytes (%s, shape %v)", t.Name, t.Begin, t.End, offset, n*size, t.DType, t.Shape)
+		}
+		offset = t.End
 		if i > 0 || len(metadata) > 0 {
 			buf.WriteByte(',')
 		}
@@ -334,17 +358,19 @@ func encodeHeader(tensors []Tensor, metadata map[string]string) ([]byte, error) 
 			}
 			fmt.Fprintf(&buf, "%d", d)
 		}
-		fmt.Fprintf(&buf, `],"data_offsets":[%d,%d]}`, offset, offset+len(t.Data))
-		offset += len(t.Data)
+		fmt.Fprintf(&buf, `],"data_offsets":[%d,%d]}`, t.Begin, t.End)
 	}
 	buf.WriteByte('}')
 	for buf.Len()%8 != 0 {
 		buf.WriteByte(' ')
 	}
-	if buf.Len() > MaxHeaderSize {
-		return nil, fmt.Errorf("header of %d bytes exceeds the limit of %d bytes", buf.Len(), MaxHeaderSize)
+	n := buf.Len() - 8
+	if n > MaxHeaderSize {
+		return nil, fmt.Errorf("header of %d bytes exceeds the limit of %d bytes", n, MaxHeaderSize)
 	}
-	return buf.Bytes(), nil
+	b := buf.Bytes()
+	binary.LittleEndian.PutUint64(b, uint64(n))
+	return b, nil
 }
 
 // writeJSONString appends s as a JSON string literal without HTML escaping.
@@ -379,23 +405,249 @@ func Read(data []byte) (*File, error) {
 	return f, nil
 }
 
+func parse(data []byte) (*File, error) {
+	h, err := readHeader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, err
+	}
+	buf := data[h.Len():]
+	f := &File{Metadata: h.Metadata, Tensors: make([]Tensor, len(h.Tensors))}
+	for i, t := range h.Tensors {
+		f.Tensors[i] = Tensor{Name: t.Name, DType: t.DType, Shape: t.Shape, Data: buf[t.Begin:t.End:t.End]}
+	}
+	return f, nil
+}
+
+// Header is everything in a safetensors file before its data buffer: the
+// metadata and where each tensor's data lies.
+type Header struct {
+	// Metadata is the free-form "__metadata__" map, nil if absent.
+	Metadata map[string]string
+	// Tensors are in data order (ascending data offset); they tile the
+	// data buffer from its first byte.
+	Tensors []TensorInfo
+	// JSONLen is the length of the JSON header as the 8-byte prefix
+	// states it, padding included.
+	JSONLen int64
+	// DataSize is the length of the data buffer the tensors describe.
+	DataSize int64
+}
+
+// Len returns the number of bytes before the data buffer: the 8-byte
+// prefix and the JSON header.
+func (h *Header) Len() int64 { return 8 + h.JSONLen }
+
+// TensorInfo describes one tensor of a header.
+type TensorInfo struct {
+	Name  string
+	DType DType
+	Shape []int
+	// Begin and End delimit the tensor's bytes in the data buffer.
+	Begin, End int64
+}
+
+// ReadHeader reads the 8-byte length prefix and the JSON header of a
+// safetensors stream, validates them as Read does (except that the data
+// buffer's length is not known: the tensors must tile the DataSize bytes
+// the header describes) and leaves r at the first byte of the data
+// buffer. Memory grows with the bytes actually read, so a prefix that
+// claims a header longer than the stream costs nothing. Errors of r are
+// wrapped; a stream that ends inside the prefix or the header gives an
+// error wrapping io.ErrUnexpectedEOF.
+func ReadHeader(r io.Reader) (*Header, error) {
+	h, err := readHeader(r, -1)
+	if err != nil {
+		return nil, fmt.Errorf("safetensors: %w", err)
+	}
+	return h, nil
+}
+
+// EncodeHeader returns the 8-byte length prefix and the JSON header of a
+// file holding tensors and metadata (which may be nil), byte for byte as
+// Write writes them. The tensors must be in data order and tile the data
+// buffer from offset 0; names must be distinct, valid UTF-8 and not
+// "__metadata__".
+func EncodeHeader(tensors []TensorInfo, metadata map[string]string) ([]byte, error) {
+	b, err := encodeHeader(tensors, metadata)
+	if err != nil {
+		return nil, fmt.Errorf("safetensors: %v", err)
+	}
+	return b, nil
+}
+
+// readHeader reads and validates a header. size is the length of the
+// whole file when known, else -1.
+func readHeader(r io.Reader, size int64) (*Header, error) {
+	var prefix [8]byte
+	if _, err := io.ReadFull(r, prefix[:]); err != nil {
+		if size >= 0 {
+			return nil, fmt.Errorf("file is %d bytes, shorter than the 8-byte header length", size)
+		}
+		return nil, readError(err, "the 8-byte header length")
+	}
+	n := binary.LittleEndian.Uint64(prefix[:])
+	if n > MaxHeaderSize {
+		return nil, fmt.Errorf("header length %d exceeds the limit of %d bytes", n, MaxHeaderSize)
+	}
+	if size >= 0 && n > uint64(size-8) {
+		return nil, fmt.Errorf("header length %d exceeds the %d bytes after the length field", n, size-8)
+	}
+	var hb bytes.Buffer
+	if _, err := io.CopyN(&hb, r, int64(n)); err != nil {
+		return nil, readError(err, fmt.Sprintf("the %d-byte header", n))
+	}
+	dataSize := int64(-1)
+	if size >= 0 {
+		dataSize = size - 8 - int64(n)
+	}
+	h, err := parseHeader(hb.Bytes(), dataSize)
+	if err != nil {
+		return nil, err
+	}
+	h.JSONLen = int64(n)
+	return h, nil
+}
+
+// readError describes an error of the reader inside part of the header.
+func readError(err error, part string) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("the file ends inside %s: %w", part, io.ErrUnexpectedEOF)
+	}
+	return fmt.Errorf("reading %s: %w", part, err)
+}
+
+// parseHeader validates the JSON header. dataSize is the length of the
+// data buffer when known, else -1. Every object of the header must have
+// distinct keys.
+func parseHeader(header []byte, dataSize int64) (*Header, error) {
+	if !utf8.Valid(header) {
+		return nil, errors.New("header is not valid UTF-8")
+	}
+	if len(header) == 0 || header[0] != '{' {
+		return nil, errors.New("header is not a JSON object (does not start with '{')")
+	}
+	if err := json.Unmarshal(header, new(json.RawMessage)); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, fmt.Errorf("invalid header JSON at byte %d: %v", se.Offset, err)
+		}
+		return nil, fmt.Errorf("invalid header JSON: %v", err)
+	}
+	// The header is valid JSON: the decoder below only meets the
+	// structure, never a syntax error.
+	dec := json.NewDecoder(bytes.NewReader(header))
+	dec.Token() // the opening '{'
+	h := &Header{}
+	seen := make(map[string]bool)
+	for dec.More() {
+		tok, _ := dec.Token()
+		name := tok.(string)
+		if seen[name] {
+			return nil, fmt.Errorf("duplicate header entry %q", name)
+		}
+		seen[name] = true
+		if name == metadataKey {
+			m, err := decodeMetadata(dec)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %v", metadataKey, err)
+			}
+			h.Metadata = m
+			continue
+		}
+		info, err := decodeEntry(dec)
+		if err != nil {
+			return nil, fmt.Errorf("tensor %q: %v", name, err)
+		}
+		t, err := info.tensor(name, dataSize)
+		if err != nil {
+			return nil, fmt.Errorf("tensor %q: %v", name, err)
+		}
+		h.Tensors = append(h.Tensors, t)
+	}
+
+	// Order by data offset (stable, so zero-sized tensors at the same
+	// offset keep header order), then require an exact tiling.
+	sort.SliceStable(h.Tensors, func(a, b int) bool {
+		ta, tb := h.Tensors[a], h.Tensors[b]
+		return ta.Begin < tb.Begin || ta.Begin == tb.Begin && ta.End < tb.End
+	})
+	end := int64(0)
+	for i, t := range h.Tensors {
+		switch {
+		case t.Begin < end:
+			return nil, fmt.Errorf("tensor %q: data_offsets [%d %d] overlap tensor %q ending at %d", t.Name, t.Begin, t.End, h.Tensors[i-1].Name, end)
+		case t.Begin > end:
+			return nil, fmt.Errorf("tensor %q: data_offsets [%d %d] leave a hole of %d bytes at offset %d", t.Name, t.Begin, t.End, t.Begin-end, end)
+		}
+		end = t.End
+	}
+	if dataSize >= 0 && end != dataSize {
+		return nil, fmt.Errorf("tensors cover %d bytes but the data buffer has %d bytes", end, dataSize)
+	}
+	h.DataSize = end
+	return h, nil
+}
+
+// decodeMetadata decodes the "__metadata__" object: string values with
+// distinct keys.
+func decodeMetadata(dec *json.Decoder) (map[string]string, error) {
+	const want = "want an object of string values"
+	var raw json.RawMessage
+	dec.Decode(&raw) // valid JSON, see parseHeader
+	if string(raw) == "null" {
+		return nil, nil
+	}
+	var m map[string]string
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("%s, %s", want, describe(err))
+	}
+	if err := distinctKeys(raw, len(m)); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// distinctKeys reports an error if the JSON object obj, which decoded to
+// n distinct keys, has more than n keys.
+func distinctKeys(obj json.RawMessage, n int) error {
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	dec.Token() // '{'
+	seen := make(map[string]bool, n)
+	for dec.More() {
+		tok, _ := dec.Token()
+		k := tok.(string)
+		if seen[k] {
+			return fmt.Errorf("duplicate key %q", k)
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		dec.Decode(&skip)
+	}
+	return nil
+}
+
 // tensorInfo is one tensor entry of the header.
 type tensorInfo struct {
 	DType       string
 	Shape       []int
-	DataOffsets []int
+	DataOffsets []int64
 }
 
 // decodeEntry decodes the next tensor entry of the header. Field names
-// must match exactly; unknown fields are ignored.
+// must match exactly and appear once; unknown fields are ignored.
 func decodeEntry(dec *json.Decoder) (*tensorInfo, error) {
 	const want = "want an object with dtype, shape and data_offsets"
+	var raw json.RawMessage
+	dec.Decode(&raw) // valid JSON, see parseHeader
 	var fields map[string]json.RawMessage
-	if err := dec.Decode(&fields); err != nil {
+	if err := json.Unmarshal(raw, &fields); err != nil {
 		return nil, fmt.Errorf("%s, %s", want, describe(err))
 	}
 	if fields == nil {
 		return nil, fmt.Errorf("%s, got null", want)
+	}
+	if err := distinctKeys(raw, len(fields)); err != nil {
+		return nil, err
 	}
 	info := &tensorInfo{}
 	var missing []string
@@ -425,110 +677,6 @@ func decodeEntry(dec *json.Decoder) (*tensorInfo, error) {
 	return info, nil
 }
 
-func parse(data []byte) (*File, error) {
-	if len(data) < 8 {
-		return nil, fmt.Errorf("file is %d bytes, shorter than the 8-byte header length", len(data))
-	}
-	n := binary.LittleEndian.Uint64(data)
-	if n > MaxHeaderSize {
-		return nil, fmt.Errorf("header length %d exceeds the limit of %d bytes", n, MaxHeaderSize)
-	}
-	if n > uint64(len(data)-8) {
-		return nil, fmt.Errorf("header length %d exceeds the %d bytes after the length field", n, len(data)-8)
-	}
-	header, buf := data[8:8+n], data[8+n:]
-	if !utf8.Valid(header) {
-		return nil, errors.New("header is not valid UTF-8")
-	}
-	if len(header) == 0 || header[0] != '{' {
-		return nil, errors.New("header is not a JSON object (does not start with '{')")
-	}
-	if err := json.Unmarshal(header, new(json.RawMessage)); err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return nil, fmt.Errorf("invalid header JSON at byte %d: %v", se.Offset, err)
-		}
-		return nil, fmt.Errorf("invalid header JSON: %v", err)
-	}
-
-	dec := json.NewDecoder(bytes.NewReader(header))
-	if _, err := dec.Token(); err != nil { // the opening '{'
-		return nil, fmt.Errorf("invalid header JSON: %v", err)
-	}
-	f := &File{}
-	seen := make(map[string]bool)
-	var offsets [][2]int
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, fmt.Errorf("invalid header JSON: %v", err)
-		}
-		name, ok := tok.(string)
-		if !ok {
-			return nil, fmt.Errorf("invalid header JSON: unexpected %v", tok)
-		}
-		if seen[name] {
-			return nil, fmt.Errorf("duplicate header entry %q", name)
-		}
-		seen[name] = true
-		if name == metadataKey {
-			if err := dec.Decode(&f.Metadata); err != nil {
-				return nil, fmt.Errorf("%s: want an object of string values, %s", metadataKey, describe(err))
-			}
-			continue
-		}
-		info, err := decodeEntry(dec)
-		if err != nil {
-			return nil, fmt.Errorf("tensor %q: %v", name, err)
-		}
-		t, off, err := info.tensor(name, buf)
-		if err != nil {
-			return nil, fmt.Errorf("tensor %q: %v", name, err)
-		}
-		f.Tensors = append(f.Tensors, t)
-		offsets = append(offsets, off)
-	}
-	tok, err := dec.Token() // the closing '}'
-	if err != nil {
-		return nil, fmt.Errorf("invalid header JSON: %v", err)
-	}
-	if tok != json.Delim('}') {
-		return nil, fmt.Errorf("invalid header JSON: unexpected %v", tok)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("invalid header JSON: data after the closing '}'")
-	}
-
-	// Order by data offset (stable, so zero-sized tensors at the same
-	// offset keep header order), then require an exact tiling of buf.
-	idx := make([]int, len(f.Tensors))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool {
-		oa, ob := offsets[idx[a]], offsets[idx[b]]
-		return oa[0] < ob[0] || oa[0] == ob[0] && oa[1] < ob[1]
-	})
-	sorted := make([]Tensor, len(idx))
-	end := 0
-	for i, j := range idx {
-		off := offsets[j]
-		switch {
-		case off[0] < end:
-			return nil, fmt.Errorf("tensor %q: data_offsets %v overlap tensor %q ending at %d", f.Tensors[j].Name, off, sorted[i-1].Name, end)
-		case off[0] > end:
-			return nil, fmt.Errorf("tensor %q: data_offsets %v leave a hole of %d bytes at offset %d", f.Tensors[j].Name, off, off[0]-end, end)
-		}
-		end = off[1]
-		sorted[i] = f.Tensors[j]
-	}
-	if end != len(buf) {
-		return nil, fmt.Errorf("tensors cover %d bytes but the data buffer has %d bytes", end, len(buf))
-	}
-	f.Tensors = sorted
-	return f, nil
-}
-
 // describe turns a JSON decoding error into a phrase without Go types.
 func describe(err error) string {
 	var te *json.UnmarshalTypeError
@@ -541,30 +689,33 @@ func describe(err error) string {
 	return err.Error()
 }
 
-// tensor validates a header entry against the data buffer.
-func (info *tensorInfo) tensor(name string, buf []byte) (Tensor, [2]int, error) {
+// tensor validates a header entry; dataSize is the length of the data
+// buffer when known, else -1.
+func (info *tensorInfo) tensor(name string, dataSize int64) (TensorInfo, error) {
 	dt := DType(info.DType)
 	size := dt.Size()
 	if size == 0 {
-		return Tensor{}, [2]int{}, fmt.Errorf("unsupported dtype %q (want one of %s)", dt, knownDTypes)
+		return TensorInfo{}, fmt.Errorf("unsupported dtype %q (want one of %s)", dt, knownDTypes)
 	}
 	n, err := numElements(info.Shape)
 	if err != nil {
-		return Tensor{}, [2]int{}, err
+		return TensorInfo{}, err
 	}
 	if len(info.DataOffsets) != 2 {
-		return Tensor{}, [2]int{}, fmt.Errorf("data_offsets %v: want [begin, end]", info.DataOffsets)
+		return TensorInfo{}, fmt.Errorf("data_offsets %v: want [begin, end]", info.DataOffsets)
 	}
 	b, e := info.DataOffsets[0], info.DataOffsets[1]
-	if b < 0 || b > e || e > len(buf) {
-		return Tensor{}, [2]int{}, fmt.Errorf("data_offsets %v out of bounds of the %d-byte data buffer", info.DataOffsets, len(buf))
+	if b < 0 || b > e || dataSize >= 0 && e > dataSize {
+		if dataSize < 0 {
+			return TensorInfo{}, fmt.Errorf("data_offsets %v: want 0 <= begin <= end", info.DataOffsets)
+		}
+		return TensorInfo{}, fmt.Errorf("data_offsets %v out of bounds of the %d-byte data buffer", info.DataOffsets, dataSize)
 	}
 	if n > math.MaxInt/size {
-		return Tensor{}, [2]int{}, fmt.Errorf("shape %v has too many elements", info.Shape)
+		return TensorInfo{}, fmt.Errorf("shape %v has too many elements", info.Shape)
 	}
-	if e-b != n*size {
-		return Tensor{}, [2]int{}, fmt.Errorf("data_offsets %v span %d bytes, want %d (%s, shape %v)", info.DataOffsets, e-b, n*size, dt, info.Shape)
+	if e-b != int64(n*size) {
+		return TensorInfo{}, fmt.Errorf("data_offsets %v span %d bytes, want %d (%s, shape %v)", info.DataOffsets, e-b, n*size, dt, info.Shape)
 	}
-	t := Tensor{Name: name, DType: dt, Shape: info.Shape, Data: buf[b:e:e]}
-	return t, [2]int{b, e}, nil
+	return TensorInfo{Name: name, DType: dt, Shape: info.Shape, Begin: b, End: e}, nil
 }

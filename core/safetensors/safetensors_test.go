@@ -6,11 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"flag"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -334,6 +336,8 @@ func TestReadErrors(t *testing.T) {
 		{"data without tensors", file(`{}`, []byte{0}), "tensors cover 0 bytes but the data buffer has 1 bytes"},
 		{"duplicate name", file(`{`+f32("a", "[1]", 0, 4)+`,`+f32("a", "[1]", 4, 8)+`}`, make([]byte, 8)), `duplicate header entry "a"`},
 		{"duplicate metadata", file(`{"__metadata__":{},"__metadata__":{}}`, nil), `duplicate header entry "__metadata__"`},
+		{"duplicate metadata key", file(`{"__metadata__":{"k":"a","k":"b"}}`, nil), `__metadata__: duplicate key "k"`},
+		{"duplicate entry field", file(`{"a":{"dtype":"F32","dtype":"I32","shape":[],"data_offsets":[0,4]}}`, make([]byte, 4)), `tensor "a": duplicate key "dtype"`},
 		{"metadata not strings", file(`{"__metadata__":{"step":7}}`, nil), "__metadata__: want an object of string values, got number"},
 		{"metadata not an object", file(`{"__metadata__":"x"}`, nil), "__metadata__: want an object of string values"},
 	}
@@ -517,5 +521,47 @@ func TestNumElements(t *testing.T) {
 		if got := (Tensor{Shape: tt.shape}).NumElements(); got != tt.want {
 			t.Errorf("NumElements(%v) = %d, want %d", tt.shape, got, tt.want)
 		}
+	}
+}
+
+// TestReadHeaderStream reads headers from streams of unknown length: the
+// reader stops at the data, a stream shorter than its prefix claims is
+// truncated, and memory grows with the bytes read, not with the claim.
+func TestReadHeaderStream(t *testing.T) {
+	golden := file(pad8(goldenHeader), goldenData)
+	r := bytes.NewReader(golden)
+	h, err := ReadHeader(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Len() != int64(8+len(pad8(goldenHeader))) || h.DataSize != int64(len(goldenData)) || r.Len() != len(goldenData) {
+		t.Fatalf("header of %d bytes describing %d bytes of data, %d bytes left; want %d, %d, %d",
+			h.Len(), h.DataSize, r.Len(), 8+len(pad8(goldenHeader)), len(goldenData), len(goldenData))
+	}
+	var names []string
+	for _, ti := range h.Tensors {
+		names = append(names, ti.Name)
+	}
+	if want := []string{"wte", "idx", "scale", "empty"}; !reflect.DeepEqual(names, want) || !reflect.DeepEqual(h.Metadata, goldenMeta) {
+		t.Fatalf("tensors %v, metadata %v", names, h.Metadata)
+	}
+	enc, err := EncodeHeader(h.Tensors, h.Metadata)
+	if err != nil || !bytes.Equal(enc, golden[:h.Len()]) {
+		t.Fatalf("EncodeHeader of the read header: %q, %v; want the file's first %d bytes", enc, err, h.Len())
+	}
+
+	claim := binary.LittleEndian.AppendUint64(nil, MaxHeaderSize)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err = ReadHeader(bytes.NewReader(append(claim, `{"a":`...)))
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, io.ErrUnexpectedEOF) || !strings.Contains(err.Error(), "the file ends inside the 100000000-byte header") {
+		t.Fatalf("got %v, want a truncated header", err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Fatalf("reading a 13-byte stream that claims a %d-byte header allocated %d bytes", MaxHeaderSize, n)
+	}
+	if _, err := ReadHeader(bytes.NewReader(claim[:5])); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("5-byte stream: %v", err)
 	}
 }
