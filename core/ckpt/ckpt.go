@@ -35,7 +35,6 @@ package ckpt
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,6 +42,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -217,7 +217,7 @@ func Write(w io.Writer, c *Checkpoint, opt Options) error {
 	c.Checksum = c.checksum(meta)
 	meta[keyCRC] = fmt.Sprintf("%08x", c.Checksum)
 	layout := model.NewLayout(c.Model)
-	header, err := encodeHeader(layout, c, meta)
+	header, err := encodeHeader(layout, meta)
 	if err != nil {
 		return fmt.Errorf("checkpoint: %v", err)
 	}
@@ -259,12 +259,10 @@ func Write(w io.Writer, c *Checkpoint, opt Options) error {
 
 // check verifies that the slabs and step counts fit the model shape.
 func (c *Checkpoint) check() error {
-	mc := c.Model
-	mc.Batch = 1
-	if err := mc.Validate(); err != nil {
+	if err := CheckShape(c.Model); err != nil {
 		return err
 	}
-	l := model.NewLayout(mc)
+	l := model.NewLayout(c.Model)
 	switch {
 	case len(c.Params) != l.Size || len(c.M) != l.Size || len(c.V) != l.Size:
 		return fmt.Errorf("slabs of %d, %d and %d values for a %s with %d parameters", len(c.Params), len(c.M), len(c.V), shape(c.Model), l.Size)
@@ -353,50 +351,19 @@ func tensorName(k int, name string) string {
 	return name
 }
 
-// encodeHeader returns the 8-byte length and the JSON header of the file,
-// as the safetensors package encodes them.
-func encodeHeader(l *model.Layout, c *Checkpoint, meta map[string]string) ([]byte, error) {
-	ts := make([]safetensors.Tensor, 0, 3*len(l.Tensors))
-	for k, s := range [][]float32{c.Params, c.M, c.V} {
+// encodeHeader returns the 8-byte length and the JSON header of a
+// checkpoint file of layout l, as the safetensors package encodes them.
+func encodeHeader(l *model.Layout, meta map[string]string) ([]byte, error) {
+	ts := make([]safetensors.TensorInfo, 0, 3*len(l.Tensors))
+	var off int64
+	for k := range 3 {
 		for _, t := range l.Tensors {
-			// The data only needs the right length: encoding stops after
-			// the header.
-			ts = append(ts, safetensors.Tensor{Name: tensorName(k, t.Name), DType: safetensors.F32, Shape: t.Shape, Data: floatBytes(s[t.Offset : t.Offset+t.Size])})
+			end := off + 4*int64(t.Size)
+			ts = append(ts, safetensors.TensorInfo{Name: tensorName(k, t.Name), DType: safetensors.F32, Shape: t.Shape, Begin: off, End: end})
+			off = end
 		}
 	}
-	var hc headerCapture
-	err := safetensors.Write(&hc, ts, meta)
-	if !errors.Is(err, errHeaderDone) {
-		if err == nil {
-			err = errors.New("safetensors header capture did not complete")
-		}
-		return nil, err
-	}
-	return hc.buf, nil
-}
-
-var errHeaderDone = errors.New("header complete")
-
-// headerCapture keeps the length prefix and the header of a safetensors
-// stream and stops the writer at the first data byte.
-type headerCapture struct{ buf []byte }
-
-func (h *headerCapture) Write(p []byte) (int, error) {
-	n := 0
-	for len(p) > 0 {
-		need := 8 - len(h.buf)
-		if len(h.buf) >= 8 {
-			need = 8 + int(binary.LittleEndian.Uint64(h.buf)) - len(h.buf)
-			if need == 0 {
-				return n, errHeaderDone
-			}
-		}
-		k := min(need, len(p))
-		h.buf = append(h.buf, p[:k]...)
-		p = p[k:]
-		n += k
-	}
-	return n, nil
+	return safetensors.EncodeHeader(ts, meta)
 }
 
 // CorruptError reports a file that cannot be loaded as a checkpoint: it
@@ -419,7 +386,8 @@ func corrupt(format string, args ...any) error {
 
 // ReadFile reads and verifies the checkpoint at path, compressed or not.
 // Every error names the file; problems with its content are
-// *CorruptError.
+// *CorruptError. Memory is allocated only for what the file is shown to
+// hold (see Read).
 func ReadFile(path string) (*Checkpoint, error) {
 	return readFile(path, nil)
 }
@@ -427,16 +395,20 @@ func ReadFile(path string) (*Checkpoint, error) {
 // ReadFileInto reads the checkpoint at path like ReadFile but decodes the
 // weights and moments straight into m's and o's slabs instead of new
 // memory; the returned checkpoint's slabs alias them. The checkpoint must
-// have m's shape, else the error wraps ErrShape. On any error the content
-// of the slabs is undefined. Restore(m, o) then completes the restore.
+// have m's shape, else the error wraps ErrShape; a damaged checkpoint is
+// reported as damaged (a *CorruptError), whatever shape it claims. On any
+// error the content of the slabs is undefined. Restore(m, o) then
+// completes the restore.
 func ReadFileInto(path string, m *model.Model, o *optim.AdamW) (*Checkpoint, error) {
-	return readFile(path, &slabs{m.Config, m.Params.Data, o.M, o.V})
+	return readFile(path, &slabs{shape: m.Config, params: m.Params.Data, m: o.M, v: o.V})
 }
 
-// slabs are where a checkpoint of shape shape is decoded.
+// slabs are where a checkpoint of shape shape is decoded; with discard
+// set the data is read and dropped.
 type slabs struct {
 	shape        model.Config
 	params, m, v []float32
+	discard      bool
 }
 
 func readFile(path string, into *slabs) (*Checkpoint, error) {
@@ -445,7 +417,11 @@ func readFile(path string, into *slabs) (*Checkpoint, error) {
 		return nil, err
 	}
 	defer f.Close()
-	c, err := read(f, into)
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	c, err := read(f, st.Size(), into)
 	var ce *CorruptError
 	if errors.As(err, &ce) {
 		ce.Path = path
@@ -457,24 +433,67 @@ func readFile(path string, into *slabs) (*Checkpoint, error) {
 	return c, nil
 }
 
-// Read reads and verifies a checkpoint, compressed or not. Problems with
-// the content are reported as *CorruptError.
-func Read(r io.Reader) (*Checkpoint, error) {
-	return read(r, nil)
+// Read reads and verifies a checkpoint held in memory, compressed or not.
+// Problems with the content are reported as *CorruptError.
+//
+// Nothing is allocated for what the header claims before the file is
+// known to hold it: the shape must be within the bounds of CheckShape, an
+// uncompressed file must be exactly as long as its header says, and a
+// compressed one is decoded once without keeping the data, to show that
+// it holds every byte its header promises, before memory is allocated
+// for it.
+func Read(data []byte) (*Checkpoint, error) {
+	return read(bytes.NewReader(data), int64(len(data)), nil)
 }
 
-func read(r io.Reader, into *slabs) (*Checkpoint, error) {
-	br := bufio.NewReaderSize(r, 1<<20)
-	magic, _ := br.Peek(4)
-	if bytes.Equal(magic, zstdMagic) {
-		dec, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(runtime.GOMAXPROCS(0)))
-		if err != nil {
+// read reads the checkpoint in the size bytes of src.
+func read(src io.ReaderAt, size int64, into *slabs) (*Checkpoint, error) {
+	var magic [4]byte
+	n, _ := src.ReadAt(magic[:], 0)
+	compressed := n == len(magic) && bytes.Equal(magic[:], zstdMagic)
+	if into != nil {
+		c, err := decodeFrom(src, size, compressed, into)
+		if errors.Is(err, ErrShape) {
+			// A damaged file is damaged, whatever shape it claims.
+			if _, verr := read(src, size, nil); verr != nil {
+				return nil, verr
+			}
+		}
+		return c, err
+	}
+	if compressed {
+		if _, err := decodeFrom(src, size, true, &slabs{discard: true}); err != nil {
 			return nil, err
 		}
-		defer dec.Close()
-		return decode(dec, true, into)
 	}
-	return decode(br, false, into)
+	return decodeFrom(src, size, compressed, nil)
+}
+
+// decodeFrom decodes the checkpoint in the size bytes of src.
+func decodeFrom(src io.ReaderAt, size int64, compressed bool, into *slabs) (*Checkpoint, error) {
+	br := bufio.NewReaderSize(io.NewSectionReader(src, 0, size), int(min(size, 1<<20)))
+	if !compressed {
+		return decode(br, size, false, into)
+	}
+	dec, err := newDecoder(br, runtime.GOMAXPROCS(0))
+	if err != nil {
+		return nil, err
+	}
+	defer dec.Close()
+	return decode(dec, -1, true, into)
+}
+
+// MaxWindow is the largest zstd window a compressed checkpoint may use.
+// The writer uses 4 MiB; the zstd command uses at most 8 MiB at its
+// standard levels (1 to 19). A frame that asks for more is rejected
+// before the decoder allocates anything for it.
+const MaxWindow = 8 << 20
+
+// newDecoder returns a zstd decoder of r whose memory for the window is
+// capped at MaxWindow, whatever the frame header declares.
+func newDecoder(r io.Reader, concurrency int) (*zstd.Decoder, error) {
+	return zstd.NewReader(r, zstd.WithDecoderConcurrency(concurrency),
+		zstd.WithDecoderMaxWindow(MaxWindow), zstd.WithDecoderMaxMemory(MaxWindow))
 }
 
 // readErr turns a read error into a CorruptError when it means that the
@@ -489,91 +508,55 @@ func readErr(err error, what string, compressed bool) error {
 	return err
 }
 
-// entry is one tensor of a file header.
-type entry struct {
-	DType       string  `json:"dtype"`
-	Shape       []int   `json:"shape"`
-	DataOffsets []int64 `json:"data_offsets"`
+// errReader remembers the first error of r other than io.EOF, so that a
+// failing read (such as damaged compressed data) can be told apart from
+// a malformed header.
+type errReader struct {
+	r   io.Reader
+	err error
 }
 
-// Header is the parsed header of a safetensors file.
-type Header struct {
-	Metadata map[string]string
-	Tensors  []TensorInfo // in data order
-	// DataSize is the length of the data buffer the header describes.
-	DataSize int64
+func (e *errReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
 }
 
-// TensorInfo describes one tensor of a header.
-type TensorInfo struct {
-	Name  string
-	DType string
-	Shape []int
-	Begin int64 // offset in the data buffer
-	End   int64
+// readHeader reads the safetensors header of a checkpoint stream.
+func readHeader(r io.Reader, compressed bool) (*safetensors.Header, error) {
+	er := &errReader{r: r}
+	h, err := safetensors.ReadHeader(er)
+	switch {
+	case err == nil:
+		return h, nil
+	case er.err != nil:
+		return nil, readErr(er.err, "header", compressed)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return nil, corrupt("truncated: %s", strings.TrimPrefix(err.Error(), "safetensors: "))
+	}
+	return nil, corrupt("%s", strings.TrimPrefix(err.Error(), "safetensors: "))
 }
 
-// readHeader reads the length prefix and header of a safetensors stream
-// and checks that the tensors tile the data buffer.
-func readHeader(r io.Reader, compressed bool) (*Header, error) {
-	var prefix [8]byte
-	if _, err := io.ReadFull(r, prefix[:]); err != nil {
-		return nil, readErr(err, "8-byte header length", compressed)
-	}
-	n := binary.LittleEndian.Uint64(prefix[:])
-	if n > safetensors.MaxHeaderSize {
-		return nil, corrupt("header length %d exceeds the limit of %d bytes (not a safetensors file?)", n, safetensors.MaxHeaderSize)
-	}
-	hb := make([]byte, n)
-	if _, err := io.ReadFull(r, hb); err != nil {
-		return nil, readErr(err, "header", compressed)
-	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(hb, &raw); err != nil {
-		return nil, corrupt("header is not a valid JSON object: %v", err)
-	}
-	h := &Header{}
-	for name, v := range raw {
-		if name == "__metadata__" {
-			if err := json.Unmarshal(v, &h.Metadata); err != nil {
-				return nil, corrupt("__metadata__ is not an object of strings: %v", err)
-			}
-			continue
-		}
-		var e entry
-		if err := json.Unmarshal(v, &e); err != nil {
-			return nil, corrupt("tensor %q: invalid header entry: %v", name, err)
-		}
-		if len(e.DataOffsets) != 2 || e.DataOffsets[0] < 0 || e.DataOffsets[1] < e.DataOffsets[0] {
-			return nil, corrupt("tensor %q: invalid data_offsets %v", name, e.DataOffsets)
-		}
-		h.Tensors = append(h.Tensors, TensorInfo{name, e.DType, e.Shape, e.DataOffsets[0], e.DataOffsets[1]})
-	}
-	sort.Slice(h.Tensors, func(i, j int) bool {
-		a, b := h.Tensors[i], h.Tensors[j]
-		return a.Begin < b.Begin || a.Begin == b.Begin && a.End < b.End
-	})
-	for _, t := range h.Tensors {
-		if t.Begin != h.DataSize {
-			return nil, corrupt("tensor %q: data_offsets [%d, %d] do not follow the previous tensor, which ends at %d", t.Name, t.Begin, t.End, h.DataSize)
-		}
-		h.DataSize = t.End
-	}
-	return h, nil
-}
-
-// dest is where a tensor of the file goes.
+// dest is where a tensor of the file goes: layout tensor t of slab k (0
+// weights, 1 first moments, 2 second moments).
 type dest struct {
-	data  []float32
-	shape []int
+	k int
+	t model.Tensor
 }
 
 // decode reads a checkpoint stream (already decompressed when shuffled
-// is set).
-func decode(r io.Reader, shuffled bool, into *slabs) (*Checkpoint, error) {
+// is set). size is the length of the stream when known, else -1.
+func decode(r io.Reader, size int64, shuffled bool, into *slabs) (*Checkpoint, error) {
 	h, err := readHeader(r, shuffled)
 	if err != nil {
 		return nil, err
+	}
+	if want := h.Len() + h.DataSize; size >= 0 && size < want {
+		return nil, corrupt("truncated: the header describes a file of %d bytes, the file has %d", want, size)
+	} else if size > want {
+		return nil, corrupt("data after the last tensor (the file has %d bytes, its header describes %d)", size, want)
 	}
 	meta := h.Metadata
 	if meta == nil || meta[keyVersion] == "" {
@@ -588,9 +571,7 @@ func decode(r io.Reader, shuffled bool, into *slabs) (*Checkpoint, error) {
 		return nil, corrupt("metadata %s: %v", keyModel, err)
 	}
 	c.Model = model.Config{Layers: hf.NLayer, Dim: hf.NEmbd, Heads: hf.NHead, Seq: hf.NPositions, Vocab: hf.VocabSize}
-	mc := c.Model
-	mc.Batch = 1
-	if err := mc.Validate(); err != nil {
+	if err := CheckShape(c.Model); err != nil {
 		return nil, corrupt("metadata %s: %v", keyModel, err)
 	}
 	l := model.NewLayout(c.Model)
@@ -621,23 +602,10 @@ func decode(r io.Reader, shuffled bool, into *slabs) (*Checkpoint, error) {
 		return nil, corrupt("metadata %s is %q, want 8 hex digits", keyCRC, meta[keyCRC])
 	}
 
-	if into != nil {
-		if err := SameShape(c.Model, into.shape); err != nil {
-			return nil, fmt.Errorf("%w (checkpoint vs model)", err)
-		}
-		if len(into.params) != l.Size || len(into.m) != l.Size || len(into.v) != l.Size {
-			return nil, errors.New("the model's slabs do not match its shape")
-		}
-		c.Params, c.M, c.V = into.params, into.m, into.v
-	} else {
-		c.Params = make([]float32, l.Size)
-		c.M = make([]float32, l.Size)
-		c.V = make([]float32, l.Size)
-	}
 	dests := make(map[string]dest, 3*len(l.Tensors))
-	for k, s := range [][]float32{c.Params, c.M, c.V} {
+	for k := range 3 {
 		for _, t := range l.Tensors {
-			dests[tensorName(k, t.Name)] = dest{s[t.Offset : t.Offset+t.Size], t.Shape}
+			dests[tensorName(k, t.Name)] = dest{k, t}
 		}
 	}
 	seen := make(map[string]bool, len(dests))
@@ -646,11 +614,8 @@ func decode(r io.Reader, shuffled bool, into *slabs) (*Checkpoint, error) {
 		if !ok {
 			return nil, corrupt("unexpected tensor %q for a %s", t.Name, shape(c.Model))
 		}
-		if t.DType != string(safetensors.F32) || !equalInts(t.Shape, d.shape) {
-			return nil, corrupt("tensor %q is %s %v, want F32 %v", t.Name, t.DType, t.Shape, d.shape)
-		}
-		if t.End-t.Begin != 4*int64(len(d.data)) {
-			return nil, corrupt("tensor %q: data_offsets [%d, %d] span %d bytes, want %d", t.Name, t.Begin, t.End, t.End-t.Begin, 4*len(d.data))
+		if t.DType != safetensors.F32 || !slices.Equal(t.Shape, d.t.Shape) {
+			return nil, corrupt("tensor %q is %s %v, want F32 %v", t.Name, t.DType, t.Shape, d.t.Shape)
 		}
 		seen[t.Name] = true
 	}
@@ -664,20 +629,39 @@ func decode(r io.Reader, shuffled bool, into *slabs) (*Checkpoint, error) {
 		sort.Strings(missing)
 		return nil, corrupt("%d tensors are missing, such as %q", len(missing), missing[0])
 	}
+
+	switch {
+	case into == nil:
+		c.Params = make([]float32, l.Size)
+		c.M = make([]float32, l.Size)
+		c.V = make([]float32, l.Size)
+	case into.discard:
+		if _, err := io.CopyN(io.Discard, r, h.DataSize); err != nil {
+			return nil, readErr(err, "tensor data", shuffled)
+		}
+		return nil, atEnd(r, shuffled)
+	default:
+		if err := SameShape(c.Model, into.shape); err != nil {
+			return nil, fmt.Errorf("%w (checkpoint vs model)", err)
+		}
+		if len(into.params) != l.Size || len(into.m) != l.Size || len(into.v) != l.Size {
+			return nil, errors.New("the model's slabs do not match its shape")
+		}
+		c.Params, c.M, c.V = into.params, into.m, into.v
+	}
 	src := r
 	if shuffled {
 		src = newUnshuffleReader(r, h.DataSize/4)
 	}
 	for _, t := range h.Tensors {
-		if err := readFloats(src, dests[t.Name].data); err != nil {
+		d := dests[t.Name]
+		s := [][]float32{c.Params, c.M, c.V}[d.k]
+		if err := readFloats(src, s[d.t.Offset:d.t.Offset+d.t.Size]); err != nil {
 			return nil, readErr(err, fmt.Sprintf("tensor %q", t.Name), shuffled)
 		}
 	}
-	var one [1]byte
-	if n, err := io.ReadFull(r, one[:]); n > 0 {
-		return nil, corrupt("data after the last tensor (the file is longer than its header says)")
-	} else if !errors.Is(err, io.EOF) {
-		return nil, readErr(err, "end of the file", shuffled)
+	if err := atEnd(r, shuffled); err != nil {
+		return nil, err
 	}
 	c.Checksum = c.checksum(meta)
 	if uint32(stored) != c.Checksum {
@@ -686,22 +670,21 @@ func decode(r io.Reader, shuffled bool, into *slabs) (*Checkpoint, error) {
 	return c, nil
 }
 
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
+// atEnd checks that r has nothing left.
+func atEnd(r io.Reader, compressed bool) error {
+	var one [1]byte
+	if n, err := io.ReadFull(r, one[:]); n > 0 {
+		return corrupt("data after the last tensor (the file is longer than its header says)")
+	} else if !errors.Is(err, io.EOF) {
+		return readErr(err, "end of the file", compressed)
 	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
+	return nil
 }
 
 // ReadHeader reads the header of the safetensors file at path, compressed
 // or not, without reading or verifying the data. It also reports whether
 // the file is compressed.
-func ReadHeader(path string) (*Header, bool, error) {
+func ReadHeader(path string) (*safetensors.Header, bool, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, false, err
@@ -712,7 +695,7 @@ func ReadHeader(path string) (*Header, bool, error) {
 	var r io.Reader = br
 	compressed := bytes.Equal(magic, zstdMagic)
 	if compressed {
-		dec, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
+		dec, err := newDecoder(br, 1)
 		if err != nil {
 			return nil, true, err
 		}

@@ -330,6 +330,15 @@ func corruptNewest(t *testing.T, dir string, how string) string {
 		b = b[:len(b)/3]
 	case "header":
 		copy(b, "garbage!")
+	case "positions", "heads": // one bit of the model shape in the header
+		old, new := `\"n_positions\":16`, `\"n_positions\":17`
+		if how == "heads" {
+			old, new = `\"n_head\":2`, `\"n_head\":4`
+		}
+		if !bytes.Contains(b, []byte(old)) {
+			t.Fatalf("%s holds no %s", p, old)
+		}
+		b = bytes.Replace(b, []byte(old), []byte(new), 1)
 	}
 	os.WriteFile(p, b, 0o644)
 	return p
@@ -341,6 +350,8 @@ func TestResumeFallsBack(t *testing.T) {
 		{"flip", "checksum mismatch"},
 		{"truncate", "truncated"},
 		{"header", "header length"},
+		{"positions", `tensor "transformer.wpe.weight" is F32 [16 32], want F32 [17 32]`},
+		{"heads", "checksum mismatch"},
 	} {
 		t.Run(tc.how, func(t *testing.T) {
 			c := tiny(data, 20)

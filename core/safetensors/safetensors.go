@@ -511,10 +511,17 @@ func readHeader(r io.Reader, size int64) (*Header, error) {
 // readError describes an error of the reader inside part of the header.
 func readError(err error, part string) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("the file ends inside %s: %w", part, io.ErrUnexpectedEOF)
+		return truncatedError(part)
 	}
 	return fmt.Errorf("reading %s: %w", part, err)
 }
+
+// truncatedError reports a stream that ends inside the named part of the
+// header; it wraps io.ErrUnexpectedEOF.
+type truncatedError string
+
+func (e truncatedError) Error() string { return "the file ends inside " + string(e) }
+func (e truncatedError) Unwrap() error { return io.ErrUnexpectedEOF }
 
 // parseHeader validates the JSON header. dataSize is the length of the
 // data buffer when known, else -1. Every object of the header must have
