@@ -282,38 +282,37 @@ func ckptImport(args []string, stdout io.Writer) error {
 		return errors.New("--out is required")
 	}
 	path := pos[0]
+	// The shape comes from config.json when there is one, otherwise from
+	// the tensors the file holds; either way it is bounded and checked
+	// against the weights before any memory is allocated for the model.
 	beside := filepath.Join(filepath.Dir(path), "config.json")
-	var hc model.Config
+	var mc model.Config
 	haveConfig := false
 	if _, err := os.Stat(beside); err == nil {
-		if hc, err = model.ReadHFConfig(beside, 1); err != nil {
+		if mc, err = model.ReadHFConfig(beside, 1); err != nil {
 			return err
 		}
 		haveConfig = true
-		if *heads == 0 {
-			*heads = hc.Heads
+		if *heads != 0 {
+			mc.Heads = *heads
 		}
-	}
-	if *heads == 0 {
+	} else if *heads == 0 {
 		return fmt.Errorf("the number of heads is not in the weights: pass --heads or put the model's config.json beside %s", path)
 	}
 	f, err := safetensors.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	mc, err := ckpt.HFShape(f, *heads)
-	if err != nil {
-		return fmt.Errorf("%s: %v", path, err)
-	}
-	if haveConfig {
-		hc.Heads = *heads
-		if err := ckpt.SameShape(mc, hc); err != nil {
-			return fmt.Errorf("%s and %s disagree: %v (weights vs config)", path, beside, err)
+	if !haveConfig {
+		if mc, err = ckpt.HFShape(f, *heads); err != nil {
+			return fmt.Errorf("%s: %v", path, err)
 		}
 	}
-	l := model.NewLayout(mc)
-	m := &model.Model{Config: mc, Layout: l, Params: model.Params{Data: make([]float32, l.Size)}}
-	if err := ckpt.LoadHF(f, m); err != nil {
+	m, err := ckpt.ImportHF(f, mc)
+	if err != nil {
+		if haveConfig {
+			return fmt.Errorf("%s does not hold the model %s describes: %v", path, beside, err)
+		}
 		return fmt.Errorf("%s: %v", path, err)
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 	"testing"
 
 	"workbench/core/ckpt"
+	"workbench/core/model"
+	"workbench/core/optim"
 	"workbench/core/safetensors"
 )
 
@@ -141,5 +144,55 @@ func TestCkptCommands(t *testing.T) {
 	}
 	if code, _, stderr := run("ckpt", "frobnicate"); code != 1 || !strings.Contains(stderr, `unknown subcommand "frobnicate"`) {
 		t.Errorf("unknown subcommand: exit %d, %s", code, stderr)
+	}
+}
+
+// TestCkptHostileFiles gives the ckpt commands files whose headers claim
+// far more than they hold: each fails with a one-line error, without
+// allocating what the file claims.
+func TestCkptHostileFiles(t *testing.T) {
+	dir := t.TempDir()
+	m, err := model.New(model.Config{Layers: 2, Dim: 32, Heads: 2, Seq: 16, Vocab: 256, Batch: 1}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := ckpt.Write(&b, ckpt.FromTraining(m, optim.NewAdamW(m.Layout, 0.01)), ckpt.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	n := binary.LittleEndian.Uint64(b.Bytes())
+	header := strings.Replace(string(b.Bytes()[8:8+n]), `\"n_embd\":32`, `\"n_embd\":65536`, 1)
+	hostile := binary.LittleEndian.AppendUint64(nil, uint64(len(header)))
+	hostile = append(append(hostile, header...), b.Bytes()[8+n:]...)
+	bad := filepath.Join(dir, "step-000001.safetensors")
+	os.WriteFile(bad, hostile, 0o644)
+	for _, args := range [][]string{
+		{"ckpt", "verify", bad},
+		{"ckpt", "inspect", bad},
+		{"ckpt", "export", bad, "--out", filepath.Join(dir, "hf")},
+	} {
+		code, stdout, stderr := run(args...)
+		if code != 1 || !strings.Contains(stdout+stderr, "n_embd 65536 exceeds the limit of 32768") || strings.Contains(stderr, "goroutine") {
+			t.Errorf("%s: exit %d\n%s%s", strings.Join(args, " "), code, stdout, stderr)
+		}
+	}
+
+	// Hugging Face weights with a stray block 99999999.
+	weights := filepath.Join(dir, "hf", "model.safetensors")
+	os.MkdirAll(filepath.Dir(weights), 0o755)
+	ts := append(m.Tensors(), safetensors.NewF32("transformer.h.99999999.x", []int{1}, []float32{1}))
+	if err := safetensors.WriteFile(weights, ts, nil); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run("ckpt", "import", weights, "--heads", "2", "--out", filepath.Join(dir, "imp1"))
+	if code != 1 || !strings.Contains(stderr, "block 2 is missing, the highest is 99999999") {
+		t.Errorf("import without config.json: exit %d, %s", code, stderr)
+	}
+	if err := model.WriteHFConfig(filepath.Join(dir, "hf", "config.json"), m.Config); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = run("ckpt", "import", weights, "--out", filepath.Join(dir, "imp2"))
+	if code != 1 || !strings.Contains(stderr, "tensor transformer.h.99999999.x belongs to block 99999999 of a 2-layer model") {
+		t.Errorf("import with config.json: exit %d, %s", code, stderr)
 	}
 }

@@ -93,10 +93,54 @@ func TestExportRoundTrip(t *testing.T) {
 	}
 	c2.Dim, c2.Heads, c2.Out = 64, 2, filepath.Join(dir, "init2")
 	tr, _ = train.New(c2, train.Hooks{})
-	if _, err := train.Start(tr, nil); err == nil || !strings.Contains(err.Error(), "init "+c2.Init+": tensor transformer.wte.weight has shape [256 32], want [256 64]") {
+	if _, err := train.Start(tr, nil); err == nil || !strings.Contains(err.Error(), "init: "+c2.Init+": tensor transformer.wte.weight has shape [256 32], want [256 64]") {
 		t.Fatalf("init with another shape: %v", err)
 	}
 	if _, err := os.Stat(c2.Out); err == nil {
 		t.Fatal("a failed init left a run directory")
+	}
+}
+
+// TestInitVerifiesCheckpoint starts runs from a checkpoint's weights: an
+// intact one (plain or compressed) loads, a damaged one is refused.
+func TestInitVerifiesCheckpoint(t *testing.T) {
+	text := dataFile(t)
+	dir := t.TempDir()
+	c := tiny(text, 6)
+	runToEnd(t, c, filepath.Join(dir, "run"))
+	ck := newest(t, filepath.Join(dir, "run"))
+	plain := filepath.Join(dir, ckpt.Name(6, false))
+	packed := filepath.Join(dir, ckpt.Name(6, true))
+	for _, p := range []string{plain, packed} {
+		if err := ckpt.WriteFile(p, ck, ckpt.Options{Compress: p == packed}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	damaged := filepath.Join(dir, "damaged.safetensors")
+	b, _ := os.ReadFile(plain)
+	b[len(b)-40] ^= 1
+	os.WriteFile(damaged, b, 0o644)
+
+	for i, p := range []string{damaged, plain, packed} {
+		c2 := tiny(text, 1)
+		c2.Init, c2.Out = p, filepath.Join(dir, "init"+itoa(i))
+		tr, err := train.New(c2, train.Hooks{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := train.Start(tr, nil)
+		if p == damaged {
+			if err == nil || !strings.Contains(err.Error(), "init: "+damaged+": checksum mismatch") {
+				t.Fatalf("init from a damaged checkpoint: %v", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+		if !reflect.DeepEqual(tr.Model.Params.Data, ck.Params) {
+			t.Fatalf("init from %s did not load the checkpoint's weights", p)
+		}
 	}
 }

@@ -11,19 +11,15 @@ import (
 	"time"
 
 	"workbench/core/ckpt"
-	"workbench/core/safetensors"
 )
 
 // InitFrom replaces the model's weights by those of a Hugging Face GPT-2
 // safetensors file (names with or without the "transformer." prefix) or a
-// checkpoint's weights. The shapes must match.
+// checkpoint's weights, verified in full (see ckpt.LoadFile). The shapes
+// must match.
 func (t *Trainer) InitFrom(path string) error {
-	f, err := safetensors.ReadFile(path)
-	if err != nil {
+	if err := ckpt.LoadFile(path, t.Model); err != nil {
 		return fmt.Errorf("init: %w", err)
-	}
-	if err := ckpt.LoadHF(f, t.Model); err != nil {
-		return fmt.Errorf("init %s: %w", path, err)
 	}
 	return nil
 }
