@@ -1,9 +1,6 @@
 package kern
 
-import (
-	"fmt"
-	"sync"
-)
+import "fmt"
 
 // Causal self-attention of one head, on the micro-kernels of the GEMM
 // driver. Row i of the score matrix only needs keys 0…i, so each panel of
@@ -119,21 +116,11 @@ type attnWork struct {
 	tile            []float32 // an mr×nr scratch tile of C
 }
 
-var attnPool = struct {
-	sync.Mutex
-	free []*attnWork
-}{}
+// attnPool recycles the operands of attnWork between calls.
+var attnPool FreeList[attnWork]
 
 func getAttnWork(t, hs int, d *driver, backward bool) *attnWork {
-	attnPool.Lock()
-	var w *attnWork
-	if n := len(attnPool.free); n > 0 {
-		w = attnPool.free[n-1]
-		attnPool.free = attnPool.free[:n-1]
-	} else {
-		w = new(attnWork)
-	}
-	attnPool.Unlock()
+	w := attnPool.Get()
 	grow := func(s []float32, n int) []float32 {
 		if cap(s) < n {
 			return alignedFloats(n)
@@ -154,11 +141,7 @@ func getAttnWork(t, hs int, d *driver, backward bool) *attnWork {
 	return w
 }
 
-func putAttnWork(w *attnWork) {
-	attnPool.Lock()
-	attnPool.free = append(attnPool.free, w)
-	attnPool.Unlock()
-}
+func putAttnWork(w *attnWork) { attnPool.Put(w) }
 
 // mul computes rows (≤ mr) rows and n columns of C = alpha·A·B, C
 // overwritten. A has kc steps: either rows of a with stride lda (trans

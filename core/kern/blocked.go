@@ -1,9 +1,6 @@
 package kern
 
-import (
-	"sync"
-	"unsafe"
-)
+import "unsafe"
 
 // kernelFunc computes one mr×nr tile of C = alpha·A·B + beta·C, where A is a
 // packed panel (kc steps of mr values), B a packed panel (kc steps of nr
@@ -46,9 +43,8 @@ type driver struct {
 	dot  func(x, y []float32) float32
 	axpy func(alpha float32, x, y []float32)
 
-	mu    sync.Mutex
-	free  []*workspace
-	tasks []*gemmTask
+	workspaces FreeList[workspace]
+	tasks      FreeList[gemmTask]
 }
 
 // workspace holds one worker's pack buffers.
@@ -87,44 +83,26 @@ func alignedFloats(n int) []float32 {
 }
 
 func (d *driver) getWorkspace() *workspace {
-	d.mu.Lock()
-	if n := len(d.free); n > 0 {
-		w := d.free[n-1]
-		d.free = d.free[:n-1]
-		d.mu.Unlock()
-		return w
+	w := d.workspaces.Get()
+	if w.a == nil {
+		w.a = alignedFloats(d.mr * d.kc)
+		w.b = alignedFloats(d.kc * d.nb)
+		w.t = alignedFloats(d.mr * d.nr)
 	}
-	d.mu.Unlock()
-	return &workspace{
-		a: alignedFloats(d.mr * d.kc),
-		b: alignedFloats(d.kc * d.nb),
-		t: alignedFloats(d.mr * d.nr),
-	}
+	return w
 }
 
-func (d *driver) putWorkspace(w *workspace) {
-	d.mu.Lock()
-	d.free = append(d.free, w)
-	d.mu.Unlock()
-}
+func (d *driver) putWorkspace(w *workspace) { d.workspaces.Put(w) }
 
 func (d *driver) getTask() *gemmTask {
-	d.mu.Lock()
-	if n := len(d.tasks); n > 0 {
-		t := d.tasks[n-1]
-		d.tasks = d.tasks[:n-1]
-		d.mu.Unlock()
-		return t
-	}
-	d.mu.Unlock()
-	return &gemmTask{d: d}
+	t := d.tasks.Get()
+	t.d = d
+	return t
 }
 
 func (d *driver) putTask(t *gemmTask) {
 	t.a, t.b, t.c = nil, nil, nil
-	d.mu.Lock()
-	d.tasks = append(d.tasks, t)
-	d.mu.Unlock()
+	d.tasks.Put(t)
 }
 
 // parallelMin is the smallest m·n·k worth splitting over threads.

@@ -94,3 +94,20 @@ func BenchmarkParallelGap(b *testing.B) {
 		Parallel(2, busyRanger{20 * time.Microsecond})
 	}
 }
+
+func TestFreeListRecycles(t *testing.T) {
+	var l FreeList[[4]int]
+	a := l.Get()
+	a[0] = 7
+	l.Put(a)
+	if b := l.Get(); b != a || b[0] != 7 {
+		t.Fatalf("Get after Put returned %p %v, want the recycled %p", b, *b, a)
+	}
+	if c := l.Get(); c == a {
+		t.Fatal("Get returned a value that is in use")
+	}
+	l.Put(a)
+	if n := testing.AllocsPerRun(100, func() { l.Put(l.Get()) }); n > 0 {
+		t.Fatalf("Get and Put allocate %v times once the list holds a value", n)
+	}
+}
