@@ -25,8 +25,15 @@ import (
 // tinyCheckpoint returns a checkpoint of a 2-layer model with random
 // moments and distinct step counts.
 func tinyCheckpoint(t testing.TB) *Checkpoint {
+	return testCheckpoint(t, model.Config{Layers: 2, Dim: 32, Heads: 2, Seq: 16, Vocab: 256, Batch: 1})
+}
+
+// testCheckpoint returns a checkpoint of shape mc with random moments,
+// state, configuration and hashes; every group has taken 5 steps but the
+// last block's, which has taken none.
+func testCheckpoint(t testing.TB, mc model.Config) *Checkpoint {
 	t.Helper()
-	m, err := model.New(model.Config{Layers: 2, Dim: 32, Heads: 2, Seq: 16, Vocab: 256, Batch: 1}, 7)
+	m, err := model.New(mc, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +43,10 @@ func tinyCheckpoint(t testing.TB) *Checkpoint {
 		o.M[i] = float32(rng.NormFloat64() * 1e-3)
 		o.V[i] = float32(rng.Float64() * 1e-6)
 	}
-	o.Steps[0], o.Steps[1], o.Steps[2], o.Steps[3] = 5, 5, 0, 5
+	for i := range o.Steps {
+		o.Steps[i] = 5
+	}
+	o.Steps[len(o.Steps)-2] = 0
 	c := FromTraining(m, o)
 	c.State = []byte(`{"step":5,"tokens":320}`)
 	c.Config = []byte(`{"lr":0.001}`)

@@ -8,27 +8,12 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"workbench/core/model"
-	"workbench/core/optim"
 	"workbench/core/safetensors"
 )
 
-// fuzzCheckpoint returns a small checkpoint with every kind of content:
-// weights, moments, step counts, state, config and hashes.
+// fuzzCheckpoint returns a checkpoint small enough to fuzz quickly.
 func fuzzCheckpoint(t testing.TB) *Checkpoint {
-	t.Helper()
-	m, err := model.New(model.Config{Layers: 1, Dim: 4, Heads: 2, Seq: 2, Vocab: 3, Batch: 1}, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := optim.NewAdamW(m.Layout, 0.01)
-	for i := range o.M {
-		o.M[i], o.V[i] = float32(i)*1e-3, float32(i)*1e-6
-	}
-	o.Steps[0], o.Steps[1] = 3, 2
-	c := FromTraining(m, o)
-	c.State, c.Config = []byte(`{"step":3}`), []byte(`{"lr":0.001}`)
-	c.SourceHash, c.DataHash = "abc", "def"
-	return c
+	return testCheckpoint(t, model.Config{Layers: 1, Dim: 4, Heads: 2, Seq: 2, Vocab: 3, Batch: 1})
 }
 
 // checkAccepted fails unless a checkpoint that Read accepted is valid and
