@@ -224,7 +224,7 @@ func Write(w io.Writer, c *Checkpoint, opt Options) error {
 	var enc *zstd.Encoder
 	dst := w
 	if opt.Compress {
-		enc, err = zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedFastest),
+		enc, err = zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithWindowSize(writeWindow),
 			zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)))
 		if err != nil {
 			return fmt.Errorf("checkpoint: %v", err)
@@ -483,11 +483,14 @@ func decodeFrom(src io.ReaderAt, size int64, compressed bool, into *slabs) (*Che
 	return decode(dec, -1, true, into)
 }
 
-// MaxWindow is the largest zstd window a compressed checkpoint may use.
-// The writer uses 4 MiB; the zstd command uses at most 8 MiB at its
-// standard levels (1 to 19). A frame that asks for more is rejected
+// MaxWindow is the largest zstd window a compressed checkpoint may use:
+// twice what the writer uses, and what the zstd command uses at most at
+// its standard levels (1 to 19). A frame that asks for more is rejected
 // before the decoder allocates anything for it.
 const MaxWindow = 8 << 20
+
+// writeWindow is the zstd window of the checkpoints Write compresses.
+const writeWindow = 4 << 20
 
 // newDecoder returns a zstd decoder of r whose memory for the window is
 // capped at MaxWindow, whatever the frame header declares.

@@ -422,3 +422,15 @@ func TestCompressedLargerThanWindow(t *testing.T) {
 		t.Fatalf("read back: %v", err)
 	}
 }
+
+// TestWriteWindow checks that compressed checkpoints declare a window the
+// reader accepts.
+func TestWriteWindow(t *testing.T) {
+	var h zstd.Header
+	if err := h.Decode(encode(t, tinyCheckpoint(t), true)); err != nil {
+		t.Fatal(err)
+	}
+	if h.WindowSize == 0 || h.WindowSize > MaxWindow {
+		t.Fatalf("window %d, want 1 to %d", h.WindowSize, MaxWindow)
+	}
+}
