@@ -296,6 +296,9 @@ func ckptImport(args []string, stdout io.Writer) error {
 		if *heads != 0 {
 			mc.Heads = *heads
 		}
+		if err := ckpt.CheckShape(mc); err != nil {
+			return fmt.Errorf("%s: %v", beside, err)
+		}
 	} else if *heads == 0 {
 		return fmt.Errorf("the number of heads is not in the weights: pass --heads or put the model's config.json beside %s", path)
 	}
