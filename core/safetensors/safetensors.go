@@ -15,7 +15,10 @@
 // starts 8-byte aligned, as the reference implementation does.
 //
 // Read validates a file strictly (dtypes, shapes, offsets that must tile the
-// data buffer exactly, duplicate names) and never panics on malformed input.
+// data buffer exactly, duplicate keys in any object of the header) and
+// never panics on malformed input. ReadHeader and EncodeHeader read and
+// write the header alone, for streams whose data is handled elsewhere;
+// Read and Write use them, so every header goes through the same code.
 package safetensors
 
 import (
