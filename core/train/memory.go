@@ -2,9 +2,8 @@ package train
 
 import (
 	"fmt"
-	"os"
 	"strconv"
-	"strings"
+	"workbench/core/sysmem"
 )
 
 // MemoryBytes estimates the memory a run of c with a vocabulary of vocab
@@ -16,34 +15,9 @@ func (c *Config) MemoryBytes(vocab int) float64 {
 	return m.Bytes() + 8*params
 }
 
-// machineMemory returns the memory this process may use, in bytes: the
-// machine's RAM, or its cgroup's limit when lower; 0 if unknown.
-var machineMemory = func() float64 {
-	total := memTotal()
-	for _, p := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
-		if b, err := os.ReadFile(p); err == nil {
-			if n, err := strconv.ParseFloat(strings.TrimSpace(string(b)), 64); err == nil && n > 0 && (total == 0 || n < total) {
-				total = n
-			}
-		}
-	}
-	return total
-}
-
-// memTotal returns MemTotal of /proc/meminfo in bytes, or 0.
-func memTotal() float64 {
-	b, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
-			kb, _ := strconv.ParseFloat(f[1], 64)
-			return kb * 1024
-		}
-	}
-	return 0
-}
+// machineMemory returns the memory this process may use, in bytes; 0 if
+// unknown. Tests replace it.
+var machineMemory = func() float64 { return float64(sysmem.Available()) }
 
 // checkMemory refuses a configuration that needs more memory than the
 // machine has, before anything is allocated, naming the flags that size

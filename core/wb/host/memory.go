@@ -1,7 +1,6 @@
 package host
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"workbench/core/sysmem"
 )
 
 // DefaultMemoryFraction is the share of the machine's memory (or of the
@@ -75,31 +75,6 @@ func ParseBytes(s string) (int64, error) {
 	return int64(x * float64(mult)), nil
 }
 
-// MachineMemory returns the memory available to the process: the
-// machine's total memory, or the cgroup's limit when lower; 0 when
-// unknown.
-func MachineMemory() int64 {
-	var total int64
-	if f, err := os.Open("/proc/meminfo"); err == nil {
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			fields := strings.Fields(sc.Text())
-			if len(fields) >= 2 && fields[0] == "MemTotal:" {
-				kb, _ := strconv.ParseInt(fields[1], 10, 64)
-				total = kb << 10
-				break
-			}
-		}
-		f.Close()
-	}
-	if b, err := os.ReadFile("/sys/fs/cgroup/memory.max"); err == nil {
-		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n > 0 && (total == 0 || n < total) {
-			total = n
-		}
-	}
-	return total
-}
-
 // memoryLimit returns the ceiling for limit as Options.MemoryLimit gives
 // it: itself, or DefaultMemoryFraction of the machine's memory for 0; 0
 // when unknown.
@@ -107,7 +82,7 @@ func memoryLimit(limit int64) int64 {
 	if limit > 0 {
 		return limit
 	}
-	return int64(DefaultMemoryFraction * float64(MachineMemory()))
+	return int64(DefaultMemoryFraction * float64(sysmem.Available()))
 }
 
 // heldMemory returns the memory the Go runtime holds from the system,
