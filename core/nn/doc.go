@@ -1,6 +1,9 @@
 // Package nn holds the forward and backward passes of the Transformer's
-// operations, side by side: embeddings, LayerNorm, linear layers, causal
-// self-attention, GELU and softmax cross-entropy.
+// operations, side by side: embeddings (with token types for BERT),
+// LayerNorm, linear layers in GPT-2's [in, out] and PyTorch's [out, in]
+// weight layouts, causal and bidirectional (padding-masked)
+// self-attention, the tanh and exact (erf) GELU, row gathering for the MLM
+// head and softmax cross-entropy.
 //
 // Every function works on caller-owned, preallocated float32 slices in
 // row-major layout and never allocates in steady state. Backward functions

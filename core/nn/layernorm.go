@@ -2,14 +2,23 @@ package nn
 
 import "workbench/core/kern"
 
-// LayerNormEps is the epsilon of every LayerNorm, as in GPT-2.
+// LayerNormEps is the epsilon of GPT-2's LayerNorms.
 const LayerNormEps = 1e-5
+
+// BertLayerNormEps is the epsilon of BERT's LayerNorms.
+const BertLayerNormEps = 1e-12
 
 // LayerNormForward normalises each row of inp[rows, c] to zero mean and unit
 // variance, then scales by w and shifts by b. It stores each row's mean and
 // reciprocal standard deviation for the backward pass.
 func LayerNormForward(out, mean, rstd, inp, w, b []float32, rows, c int) {
-	parallel(lnFwdPool, rows, lnFwd{out, mean, rstd, inp, w, b, c})
+	LayerNormEpsForward(out, mean, rstd, inp, w, b, rows, c, LayerNormEps)
+}
+
+// LayerNormEpsForward is LayerNormForward with the epsilon eps added to the
+// variance. LayerNormBackward serves both.
+func LayerNormEpsForward(out, mean, rstd, inp, w, b []float32, rows, c int, eps float32) {
+	parallel(lnFwdPool, rows, lnFwd{out, mean, rstd, inp, w, b, c, eps})
 }
 
 // LayerNormBackward accumulates into dinp (+=, which suits a residual
@@ -26,13 +35,14 @@ var lnFwdPool = newPool[lnFwd]()
 type lnFwd struct {
 	out, mean, rstd, inp, w, b []float32
 	c                          int
+	eps                        float32
 }
 
 func (t *lnFwd) Range(lo, hi int) {
 	c := t.c
 	w, b := t.w[:c], t.b[:c]
 	for r := lo; r < hi; r++ {
-		t.mean[r], t.rstd[r] = kern.LayerNorm(t.out[r*c:(r+1)*c], t.inp[r*c:(r+1)*c], w, b, LayerNormEps)
+		t.mean[r], t.rstd[r] = kern.LayerNorm(t.out[r*c:(r+1)*c], t.inp[r*c:(r+1)*c], w, b, t.eps)
 	}
 }
 
