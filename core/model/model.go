@@ -9,8 +9,8 @@ import (
 	"workbench/core/nn"
 )
 
-// Model is a GPT-2-style decoder with preallocated activations for the
-// deepest plan it may run.
+// Model is a GPT-2-style decoder or a BERT encoder (Config.Arch) with
+// preallocated activations for the deepest plan it may run.
 type Model struct {
 	Config Config
 	Layout *Layout
@@ -28,6 +28,7 @@ type Model struct {
 	acts acts
 	// state of the last Forward, used by Backward
 	plan    []int
+	lens    []int // BERT: real tokens per sequence (nil: no padding)
 	tokens  []int32
 	targets []int32
 	b, t    int
@@ -46,12 +47,11 @@ type acts struct {
 	logits, losses       []float32
 
 	dres, dtmp, dqkv, datty, dfch, dattScratch []float32
+
+	bert bertActs
 }
 
-// New returns a model of shape c with GPT-2's initialisation drawn from
-// seed: weights normal(0, 0.02), the residual output projections
-// (attn.c_proj and mlp.c_proj) normal(0, 0.02/sqrt(2·Layers)), biases 0,
-// LayerNorm weights 1.
+// New returns a model of shape c initialised from seed (see Init).
 func New(c Config, seed uint64) (*Model, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
@@ -63,15 +63,23 @@ func New(c Config, seed uint64) (*Model, error) {
 		Frozen:  make([]bool, len(l.Groups)),
 		Touched: make([]bool, len(l.Groups)),
 	}
-	m.Params = views(l, make([]float32, l.Size), c.Layers)
-	m.Grads = views(l, make([]float32, l.Size), c.Layers)
+	m.Params = views(l, make([]float32, l.Size), c)
+	m.Grads = views(l, make([]float32, l.Size), c)
 	m.allocActs()
 	m.Init(seed)
 	return m, nil
 }
 
-// Init redraws every parameter with GPT-2's initialisation from seed.
+// Init redraws every parameter from seed. GPT-2's initialisation: weights
+// normal(0, 0.02), the residual output projections (attn.c_proj and
+// mlp.c_proj) normal(0, 0.02/sqrt(2·Layers)), biases 0, LayerNorm weights
+// 1. BERT's: every weight and embedding normal(0, 0.02), biases 0,
+// LayerNorm (1, 0).
 func (m *Model) Init(seed uint64) {
+	if m.Config.IsBERT() {
+		m.initBERT(seed)
+		return
+	}
 	rng := rand.New(rand.NewPCG(seed, 0x6770742d32))
 	std := 0.02
 	projStd := 0.02 / math.Sqrt(2*float64(m.Config.Layers))
@@ -128,6 +136,9 @@ func (m *Model) allocActs() {
 	a.logits, a.losses = make([]float32, bt*c.Vocab), make([]float32, bt)
 	a.dres, a.dtmp, a.datty = make([]float32, bt*d), make([]float32, bt*d), make([]float32, bt*d)
 	a.dqkv, a.dfch, a.dattScratch = make([]float32, bt*3*d), make([]float32, bt*4*d), make([]float32, att)
+	if c.IsBERT() {
+		a.bert = newBertActs(bt, d)
+	}
 }
 
 // IdentityPlan returns the plan that runs blocks 0..n-1 once each, in
@@ -161,7 +172,20 @@ func (m *Model) CheckPlan(plan []int) error {
 // that are not nn.IgnoreIndex. It keeps what Backward needs. It returns an
 // error for an invalid plan or shape; token and target values must lie in
 // [0, Vocab) (targets may also be nn.IgnoreIndex).
+//
+// For BERT, tokens are the (masked) input ids and targets the labels: the
+// original token at each position the MLM loss scores, nn.IgnoreIndex
+// elsewhere; every position is real (see ForwardPadded).
 func (m *Model) Forward(plan []int, tokens, targets []int32, b, t int) (float64, error) {
+	return m.ForwardPadded(plan, tokens, targets, nil, b, t)
+}
+
+// ForwardPadded is Forward for a BERT batch whose sequence bi has lens[bi]
+// real tokens followed by padding, which no position attends to (the
+// attention mask of Hugging Face's BertModel); padding positions should
+// have the target nn.IgnoreIndex. lens nil means no padding. GPT takes no
+// padding.
+func (m *Model) ForwardPadded(plan []int, tokens, targets []int32, lens []int, b, t int) (float64, error) {
 	c := m.Config
 	if err := m.CheckPlan(plan); err != nil {
 		return 0, err
@@ -170,21 +194,24 @@ func (m *Model) Forward(plan []int, tokens, targets []int32, b, t int) (float64,
 		return 0, fmt.Errorf("batch of %d×%d with %d tokens and %d targets does not fit a model with batch %d and seq %d",
 			b, t, len(tokens), len(targets), c.Batch, c.Seq)
 	}
-	m.plan, m.tokens, m.targets, m.b, m.t = plan, tokens, targets, b, t
+	if err := checkLens(c, lens, b, t); err != nil {
+		return 0, err
+	}
+	m.plan, m.lens, m.tokens, m.targets, m.b, m.t = plan, lens, tokens, targets, b, t
 	bt, d, a := b*t, c.Dim, &m.acts
-	nn.EmbedForward(a.res[0][:bt*d], tokens, m.Params.WTE, m.Params.WPE, b, t, d)
+	o := m.blockOptions()
+	if c.IsBERT() {
+		m.bertEmbedForward(b, t)
+	} else {
+		nn.EmbedForward(a.res[0][:bt*d], tokens, m.Params.WTE, m.Params.WPE, b, t, d)
+	}
 	for i, p := range plan {
-		blk := &m.Params.Blocks[p]
-		nn.LayerNormForward(a.ln1[i], a.ln1Mean[i], a.ln1Std[i], a.res[i], blk.LN1W, blk.LN1B, bt, d)
-		nn.LinearForward(a.qkv[i], a.ln1[i], blk.AttnW, blk.AttnB, bt, d, 3*d)
-		nn.AttentionForward(a.atty[i], a.att[i], a.qkv[i], b, t, d, c.Heads)
-		nn.LinearResidualForward(a.res2[i], a.res[i], a.atty[i], blk.AttnProjW, blk.AttnProjB, bt, d, d)
-		nn.LayerNormForward(a.ln2[i], a.ln2Mean[i], a.ln2Std[i], a.res2[i], blk.LN2W, blk.LN2B, bt, d)
-		nn.LinearForward(a.fch[i], a.ln2[i], blk.FCW, blk.FCB, bt, d, 4*d)
-		nn.GELUForward(a.fchGelu[i][:bt*4*d], a.fch[i][:bt*4*d])
-		nn.LinearResidualForward(a.res[i+1], a.res2[i], a.fchGelu[i], blk.FCProjW, blk.FCProjB, bt, 4*d, d)
+		m.blockForward(o, i, p, b, t)
 	}
 	n := len(plan)
+	if c.IsBERT() {
+		return m.bertHeadForward(n, bt), nil
+	}
 	nn.LayerNormForward(a.lnf, a.lnfMean, a.lnfStd, a.res[n], m.Params.LNFW, m.Params.LNFB, bt, d)
 	kern.Sgemm(false, true, bt, c.Vocab, d, 1, a.lnf, d, m.Params.WTE, d, 0, a.logits, c.Vocab)
 	nn.SoftmaxCrossEntropyForward(a.losses, a.logits, targets, bt, c.Vocab)
@@ -207,12 +234,24 @@ func (m *Model) Forward(plan []int, tokens, targets []int32, b, t int) (float64,
 // the groups it touched. A block executed several times receives the sum of
 // its contributions. Frozen groups receive nothing.
 func (m *Model) Backward(scale float32) {
-	c := m.Config
-	b, t, plan := m.b, m.t, m.plan
-	bt, d, v, a := b*t, c.Dim, c.Vocab, &m.acts
 	if m.count == 0 {
 		return
 	}
+	if m.Config.IsBERT() {
+		m.bertHeadBackward(scale)
+	} else {
+		m.gptHeadBackward(scale)
+	}
+	m.encoderBackward()
+}
+
+// gptHeadBackward turns the loss gradient into the gradient with respect
+// to the last residual stream in a.dres, through the tied LM head and the
+// final LayerNorm.
+func (m *Model) gptHeadBackward(scale float32) {
+	c := m.Config
+	plan := m.plan
+	bt, d, v, a := m.b*m.t, c.Dim, c.Vocab, &m.acts
 	fin := m.Layout.FinalGroup()
 	embFrozen := m.Frozen[EmbedGroup]
 	nn.SoftmaxCrossEntropyBackward(a.logits, m.targets, scale/float32(m.count), bt, v)
@@ -230,6 +269,16 @@ func (m *Model) Backward(scale float32) {
 		nn.LayerNormBackward(dres, m.Grads.LNFW, m.Grads.LNFB, a.dtmp, a.res[len(plan)], m.Params.LNFW, a.lnfMean, a.lnfStd, bt, d)
 		m.Touched[fin] = true
 	}
+}
+
+// encoderBackward runs the blocks of the plan backward from a.dres, then
+// the embeddings.
+func (m *Model) encoderBackward() {
+	c := m.Config
+	b, t, plan := m.b, m.t, m.plan
+	d := c.Dim
+	embFrozen := m.Frozen[EmbedGroup]
+	o := m.blockOptions()
 	// lowest is the lowest position whose block (or the embeddings below
 	// it) still needs a gradient; positions under it are skipped.
 	lowest := 0
@@ -244,23 +293,20 @@ func (m *Model) Backward(scale float32) {
 	}
 	for i := len(plan) - 1; i >= lowest; i-- {
 		p := plan[i]
-		blk := &m.Params.Blocks[p]
 		var g Block // nil views: no weight gradients for a frozen block
 		if !m.Frozen[BlockGroup(p)] {
 			g = m.Grads.Blocks[p]
 			m.Touched[BlockGroup(p)] = true
 		}
-		nn.LinearBackward(a.dfch, g.FCProjW, g.FCProjB, dres, a.fchGelu[i], blk.FCProjW, bt, 4*d, d)
-		nn.GELUBackward(a.dfch[:bt*4*d], a.dfch[:bt*4*d], a.fch[i][:bt*4*d])
-		nn.LinearBackward(a.dtmp, g.FCW, g.FCB, a.dfch, a.ln2[i], blk.FCW, bt, d, 4*d)
-		nn.LayerNormBackward(dres, g.LN2W, g.LN2B, a.dtmp, a.res2[i], blk.LN2W, a.ln2Mean[i], a.ln2Std[i], bt, d)
-		nn.LinearBackward(a.datty, g.AttnProjW, g.AttnProjB, dres, a.atty[i], blk.AttnProjW, bt, d, d)
-		nn.AttentionBackward(a.dqkv, a.dattScratch, a.datty, a.qkv[i], a.att[i], b, t, d, c.Heads)
-		nn.LinearBackward(a.dtmp, g.AttnW, g.AttnB, a.dqkv, a.ln1[i], blk.AttnW, bt, d, 3*d)
-		nn.LayerNormBackward(dres, g.LN1W, g.LN1B, a.dtmp, a.res[i], blk.LN1W, a.ln1Mean[i], a.ln1Std[i], bt, d)
+		m.blockBackward(o, g, i, p, b, t)
 	}
-	if !embFrozen {
-		nn.EmbedBackward(m.Grads.WTE, m.Grads.WPE, dres, m.tokens, b, t, d)
+	if embFrozen {
+		return
+	}
+	if c.IsBERT() {
+		m.bertEmbedBackward(b, t)
+	} else {
+		nn.EmbedBackward(m.Grads.WTE, m.Grads.WPE, m.acts.dres[:b*t*d], m.tokens, b, t, d)
 	}
 }
 

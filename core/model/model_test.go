@@ -181,6 +181,7 @@ func TestConfigValidate(t *testing.T) {
 		{"zero seq", func(c *Config) { c.Seq = 0 }, "seq must be at least 1, got 0"},
 		{"zero vocab", func(c *Config) { c.Vocab = 0 }, "vocab must be at least 1, got 0"},
 		{"zero batch", func(c *Config) { c.Batch = 0 }, "batch must be at least 1, got 0"},
+		{"unknown arch", func(c *Config) { c.Arch = "t5" }, `arch must be gpt or bert, got "t5"`},
 	}
 	if err := ok.Validate(); err != nil {
 		t.Fatalf("valid config: %v", err)

@@ -4,7 +4,7 @@ import "fmt"
 
 // Tensor describes one named parameter tensor inside the flat slab.
 type Tensor struct {
-	Name   string // Hugging Face GPT-2 name, e.g. "transformer.h.0.attn.c_attn.weight"
+	Name   string // Hugging Face name, e.g. "transformer.h.0.attn.c_attn.weight"
 	Shape  []int
 	Offset int  // start in the slab
 	Size   int  // number of elements
@@ -13,16 +13,17 @@ type Tensor struct {
 }
 
 // Group is a contiguous range of the slab updated as a unit: the
-// embeddings, one physical block, or the final LayerNorm.
+// embeddings, one physical block, or the head (GPT's final LayerNorm,
+// BERT's MLM head).
 type Group struct {
 	Name   string
 	Offset int
 	Size   int
 }
 
-// Group indices: EmbedGroup holds wte and wpe, block i is group i+1 (see
-// BlockGroup) and the final LayerNorm is the last group (see
-// Layout.FinalGroup).
+// Group indices: EmbedGroup holds the embeddings (and BERT's embedding
+// LayerNorm), block i is group i+1 (see BlockGroup) and the head is the
+// last group (see Layout.FinalGroup).
 const EmbedGroup = 0
 
 // BlockGroup returns the group index of physical block i.
@@ -35,7 +36,8 @@ type Layout struct {
 	Size    int
 }
 
-// FinalGroup returns the group index of the final LayerNorm.
+// FinalGroup returns the group index of the head: GPT's final LayerNorm or
+// BERT's MLM head.
 func (l *Layout) FinalGroup() int { return len(l.Groups) - 1 }
 
 // Tensor returns the tensor named name.
@@ -63,6 +65,10 @@ func NewLayout(c Config) *Layout {
 		l.Size += n
 		l.Groups[g].Size += n
 	}
+	if c.IsBERT() {
+		bertLayout(c, group, add)
+		return l
+	}
 	group("embeddings")
 	add("transformer.wte.weight", true, c.Vocab, d)
 	add("transformer.wpe.weight", true, c.Seq, d)
@@ -88,7 +94,51 @@ func NewLayout(c Config) *Layout {
 	return l
 }
 
-// Block holds views of one physical block's tensors.
+// bertLayout lays out BertForMaskedLM's tensors with their Hugging Face
+// names and [out, in] layouts. The query, key and value weights (then
+// their biases) are adjacent, so together they form the fused [3d, d]
+// projection the block runs.
+func bertLayout(c Config, group func(string), add func(string, bool, ...int)) {
+	d := c.Dim
+	group("embeddings")
+	add("bert.embeddings.word_embeddings.weight", true, c.Vocab, d)
+	add("bert.embeddings.position_embeddings.weight", true, c.Seq, d)
+	add("bert.embeddings.token_type_embeddings.weight", true, BertTypeVocab, d)
+	add("bert.embeddings.LayerNorm.weight", false, d)
+	add("bert.embeddings.LayerNorm.bias", false, d)
+	for i := 0; i < c.Layers; i++ {
+		p := fmt.Sprintf("bert.encoder.layer.%d.", i)
+		group(fmt.Sprintf("layer.%d", i))
+		for _, n := range []string{"query", "key", "value"} {
+			add(p+"attention.self."+n+".weight", true, d, d)
+		}
+		for _, n := range []string{"query", "key", "value"} {
+			add(p+"attention.self."+n+".bias", false, d)
+		}
+		add(p+"attention.output.dense.weight", true, d, d)
+		add(p+"attention.output.dense.bias", false, d)
+		add(p+"attention.output.LayerNorm.weight", false, d)
+		add(p+"attention.output.LayerNorm.bias", false, d)
+		add(p+"intermediate.dense.weight", true, 4*d, d)
+		add(p+"intermediate.dense.bias", false, 4*d)
+		add(p+"output.dense.weight", true, d, 4*d)
+		add(p+"output.dense.bias", false, d)
+		add(p+"output.LayerNorm.weight", false, d)
+		add(p+"output.LayerNorm.bias", false, d)
+	}
+	group("cls")
+	add("cls.predictions.transform.dense.weight", true, d, d)
+	add("cls.predictions.transform.dense.bias", false, d)
+	add("cls.predictions.transform.LayerNorm.weight", false, d)
+	add("cls.predictions.transform.LayerNorm.bias", false, d)
+	add("cls.predictions.bias", false, c.Vocab)
+}
+
+// Block holds views of one physical block's tensors. The names follow
+// GPT-2; in a BERT block AttnW and AttnB are the fused query, key and value
+// projections, AttnProj the attention output dense layer, LN1 the
+// attention output LayerNorm, FC the intermediate dense layer, FCProj the
+// output dense layer and LN2 the output LayerNorm.
 type Block struct {
 	LN1W, LN1B           []float32
 	AttnW, AttnB         []float32
@@ -99,19 +149,45 @@ type Block struct {
 }
 
 // Params holds views into one slab laid out by a Layout: the weights, or
-// their gradients.
+// their gradients. WTE and WPE are the token and position embeddings of
+// either architecture; the other fields are GPT's or BERT's only.
 type Params struct {
 	Data       []float32
 	WTE, WPE   []float32
 	Blocks     []Block
-	LNFW, LNFB []float32
+	LNFW, LNFB []float32 // GPT: final LayerNorm
+
+	// BERT: token-type embeddings, embedding LayerNorm, and the MLM head
+	// (transform dense, its LayerNorm, the decoder's output bias).
+	WTT, EmbLNW, EmbLNB []float32
+	HeadW, HeadB        []float32
+	HeadLNW, HeadLNB    []float32
+	HeadBias            []float32
 }
 
 // views builds the named views of data, which is laid out by l.
-func views(l *Layout, data []float32, layers int) Params {
-	p := Params{Data: data, Blocks: make([]Block, layers)}
+func views(l *Layout, data []float32, c Config) Params {
+	p := Params{Data: data, Blocks: make([]Block, c.Layers)}
 	t := l.Tensors
-	at := func(i int) []float32 { return data[t[i].Offset : t[i].Offset+t[i].Size : t[i].Offset+t[i].Size] }
+	span := func(i, j int) []float32 { return data[t[i].Offset : t[j].Offset+t[j].Size : t[j].Offset+t[j].Size] }
+	at := func(i int) []float32 { return span(i, i) }
+	if c.IsBERT() {
+		p.WTE, p.WPE, p.WTT, p.EmbLNW, p.EmbLNB = at(0), at(1), at(2), at(3), at(4)
+		for i := range p.Blocks {
+			k := 5 + 16*i
+			p.Blocks[i] = Block{
+				LN1W: at(k + 8), LN1B: at(k + 9),
+				AttnW: span(k, k+2), AttnB: span(k+3, k+5),
+				AttnProjW: at(k + 6), AttnProjB: at(k + 7),
+				LN2W: at(k + 14), LN2B: at(k + 15),
+				FCW: at(k + 10), FCB: at(k + 11),
+				FCProjW: at(k + 12), FCProjB: at(k + 13),
+			}
+		}
+		n := len(t)
+		p.HeadW, p.HeadB, p.HeadLNW, p.HeadLNB, p.HeadBias = at(n-5), at(n-4), at(n-3), at(n-2), at(n-1)
+		return p
+	}
 	p.WTE, p.WPE = at(0), at(1)
 	for i := range p.Blocks {
 		k := 2 + 12*i
