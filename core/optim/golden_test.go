@@ -6,18 +6,37 @@ import (
 	"testing"
 
 	"workbench/core/model"
+	"workbench/core/nn"
 	"workbench/core/safetensors"
 )
 
-// TestGoldenAdamW replays tools/golden/gen.py's optimizer fixture: two
-// clipped AdamW steps of torch.optim.AdamW on a shared plan, and one step
-// on a plan that leaves block 1 unused (torch skips it entirely).
+// TestGoldenAdamW replays the optimizer fixtures of tools/golden/gen.py
+// (GPT) and gen_bert.py (BERT, one padded sequence): two clipped AdamW
+// steps of torch.optim.AdamW on a shared plan, and one step on a plan that
+// leaves block 1 unused (torch skips it entirely).
 func TestGoldenAdamW(t *testing.T) {
-	init, err := safetensors.ReadFile("../model/testdata/gpt_golden.safetensors")
+	for _, tc := range []struct {
+		name, weights, ref, targets string
+		c                           model.Config
+		lens                        []int
+	}{
+		{"gpt", "gpt_golden", "gpt_golden_adamw", "targets",
+			model.Config{Layers: 2, Dim: 32, Heads: 4, Seq: 16, Vocab: 64, Batch: 3, MaxDepth: 3}, nil},
+		{"bert", "bert_golden", "bert_golden_adamw", "labels",
+			model.Config{Arch: model.BERT, Layers: 2, Dim: 32, Heads: 4, Seq: 16, Vocab: 64, Batch: 3, MaxDepth: 3}, []int{16, 16, 11}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			goldenAdamW(t, "../model/testdata/"+tc.weights+".safetensors", "../model/testdata/"+tc.ref+".safetensors", tc.targets, tc.c, tc.lens)
+		})
+	}
+}
+
+func goldenAdamW(t *testing.T, weights, refPath, targetName string, c model.Config, lens []int) {
+	init, err := safetensors.ReadFile(weights)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref, err := safetensors.ReadFile("../model/testdata/gpt_golden_adamw.safetensors")
+	ref, err := safetensors.ReadFile(refPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,10 +61,14 @@ func TestGoldenAdamW(t *testing.T) {
 	ints := func(name string) []int32 {
 		tn, _ := init.Tensor(name)
 		v, _ := tn.Int32s()
+		for i := range v {
+			if v[i] == -100 { // Hugging Face's ignored label
+				v[i] = nn.IgnoreIndex
+			}
+		}
 		return v
 	}
-	c := model.Config{Layers: 2, Dim: 32, Heads: 4, Seq: 16, Vocab: 64, Batch: 3, MaxDepth: 3}
-	tokens, targets := ints("tokens"), ints("targets")
+	tokens, targets := ints("tokens"), ints(targetName)
 	scale, lr, maxNorm := float32(meta("loss_scale")), meta("lr"), meta("max_norm")
 
 	run := func(plan []int, steps int, prefix func(step int) string, wantNorms []float32) {
@@ -58,7 +81,7 @@ func TestGoldenAdamW(t *testing.T) {
 		}
 		o := NewAdamW(m.Layout, meta("weight_decay"))
 		for s := 1; s <= steps; s++ {
-			if _, err := m.Forward(plan, tokens, targets, c.Batch, c.Seq); err != nil {
+			if _, err := m.ForwardPadded(plan, tokens, targets, lens, c.Batch, c.Seq); err != nil {
 				t.Fatal(err)
 			}
 			m.Backward(scale)
