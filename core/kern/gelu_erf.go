@@ -63,9 +63,19 @@ func GELUErfBackward(dinp, dout, inp []float32) {
 	if len(dinp) != len(inp) || len(dout) != len(inp) {
 		panic(fmt.Sprintf("kern: GELUErfBackward: len(dinp)=%d, len(dout)=%d, len(inp)=%d, want equal lengths", len(dinp), len(dout), len(inp)))
 	}
-	for i, x := range inp {
-		cdf := 0.5 * (1 + erf32(x*invSqrt2))
-		pdf := invSqrt2Pi * expGo(-0.5*x*x)
-		dinp[i] = dout[i] * (cdf + x*pdf)
+	// The Gaussian factors exp(−x²/2) of a chunk go through the vector
+	// exponential of softmax first.
+	var e [256]float32
+	for lo := 0; lo < len(inp); lo += len(e) {
+		x := inp[lo:min(lo+len(e), len(inp))]
+		ex := e[:len(x)]
+		for i, v := range x {
+			ex[i] = -0.5 * v * v
+		}
+		act.expSub(ex, ex, 0)
+		for i, v := range x {
+			cdf := 0.5 * (1 + erf32(v*invSqrt2))
+			dinp[lo+i] = dout[lo+i] * (cdf + v*invSqrt2Pi*ex[i])
+		}
 	}
 }
