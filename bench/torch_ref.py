@@ -1,7 +1,8 @@
 """PyTorch reference for `workbench bench`: the same training step on the
 same shapes, timed the same way, printed as the same JSON lines.
 
-The model is GPT-2 as the workbench engine implements it: learned token and
+The configuration bert-tiny is a BERT as the engine implements it (see
+build_bert); the others are GPT-2 as the workbench engine implements it: learned token and
 position embeddings, pre-LayerNorm blocks (eps 1e-5) with causal multi-head
 self-attention and an MLP of width 4d with the tanh GELU, a final LayerNorm
 and an LM head tied to the token embedding; no dropout; float32. Linear
@@ -40,7 +41,12 @@ SHAPES = [
     dict(name="small", layers=12, dim=384, heads=6, seq=256, batch=8, vocab=256),
     dict(name="gpt2-124m", layers=12, dim=768, heads=12, seq=256, batch=4,
          vocab=50257),
+    dict(name="bert-tiny", arch="bert", layers=6, dim=256, heads=8, seq=128,
+         batch=16, vocab=260),
 ]
+
+MASK_RATE = 0.15
+BYTE_CLS, BYTE_SEP, BYTE_MASK = 257, 258, 259
 
 REQUIRED_ENV = {"OPENBLAS_CORETYPE": "SkylakeX", "OMP_WAIT_POLICY": "PASSIVE"}
 
@@ -99,16 +105,37 @@ def train_flops(b, t, depth, d, v):
     return 6 * bt * (depth * 12 * d * d + d * v) + 12 * depth * bt * t * d
 
 
+def head_rows(s):
+    """Positions the output head runs on: all for GPT, the expected masked
+    positions for BERT (HeadRows in workbench/core/bench)."""
+    if s.get("arch") == "bert":
+        return int(math.floor(MASK_RATE * s["batch"] * (s["seq"] - 2) + 0.5))
+    return s["batch"] * s["seq"]
+
+
+def step_flops(s):
+    """Training FLOPs of one step of shape s (TrainMLM for BERT)."""
+    b, t, L, d, v = s["batch"], s["seq"], s["layers"], s["dim"], s["vocab"]
+    if s.get("arch") == "bert":
+        return (train_flops(b, t, L, d, 0)
+                + 6.0 * head_rows(s) * (d * d + d * v))
+    return train_flops(b, t, L, d, v)
+
+
 def num_params(s):
     """Parameters, counting the tied LM head once (as the engine does)."""
     d = s["dim"]
+    if s.get("arch") == "bert":
+        return ((s["vocab"] + s["seq"] + 2) * d + 2 * d
+                + s["layers"] * (12 * d * d + 13 * d) + d * d + 3 * d
+                + s["vocab"])
     return ((s["vocab"] + s["seq"]) * d + s["layers"] * (12 * d * d + 13 * d)
             + 2 * d)
 
 
 def default_steps(s):
     """Warmup and timed steps: as DefaultSteps in workbench/core/bench."""
-    f = train_flops(s["batch"], s["seq"], s["layers"], s["dim"], s["vocab"])
+    f = step_flops(s)
     steps = min(max(int(math.floor(2e12 / f + 0.5)), 3), 20)
     return (1 if f > 5e11 else 2), steps
 
@@ -138,6 +165,18 @@ def reset_peak_rss():
 def cpu_seconds():
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
+
+
+def adamw(torch, model):
+    """AdamW as the engine's: lr 1e-3, weight decay 0.01 on matrices and
+    embeddings, none on biases and LayerNorm."""
+    params = list(model.parameters())
+    decay = [p for p in params if p.dim() >= 2]
+    no_decay = [p for p in params if p.dim() < 2]
+    return torch.optim.AdamW(
+        [{"params": decay, "weight_decay": 0.01},
+         {"params": no_decay, "weight_decay": 0.0}],
+        lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
 
 
 def build(torch, s, seed):
@@ -205,14 +244,88 @@ def build(torch, s, seed):
 
     torch.manual_seed(seed)
     model = GPT()
-    params = list(model.parameters())
-    decay = [p for p in params if p.dim() >= 2]
-    no_decay = [p for p in params if p.dim() < 2]
-    opt = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": 0.01},
-         {"params": no_decay, "weight_decay": 0.0}],
-        lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
-    return model, opt
+    return model, adamw(torch, model)
+
+
+def build_bert(torch, s, seed):
+    """BERT of shape s as the engine implements it (Hugging Face
+    BertForMaskedLM semantics: post-LN, exact GELU, bidirectional attention,
+    nn.Linear [out, in] weights, MLM head tied to the word embeddings), with
+    the head run on the masked positions only, as the engine does."""
+    nn = torch.nn
+    F = torch.nn.functional
+    d, h, L, V = s["dim"], s["heads"], s["layers"], s["vocab"]
+
+    def linear(n_in, n_out):
+        m = nn.Linear(n_in, n_out)
+        nn.init.normal_(m.weight, 0, 0.02)
+        nn.init.zeros_(m.bias)
+        return m
+
+    class Layer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.qkv = linear(d, 3 * d)
+            self.attn_out = linear(d, d)
+            self.ln_1 = nn.LayerNorm(d, eps=1e-12)
+            self.fc = linear(d, 4 * d)
+            self.fc_out = linear(4 * d, d)
+            self.ln_2 = nn.LayerNorm(d, eps=1e-12)
+
+        def forward(self, x):
+            B, T, _ = x.shape
+            hs = d // h
+            q, k, v = self.qkv(x).split(d, dim=2)
+            q = q.view(B, T, h, hs).transpose(1, 2)
+            k = k.view(B, T, h, hs).transpose(1, 2)
+            v = v.view(B, T, h, hs).transpose(1, 2)
+            att = ((q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(hs))).softmax(dim=-1)
+            y = (att @ v).transpose(1, 2).reshape(B, T, d)
+            x = self.ln_1(x + self.attn_out(y))
+            return self.ln_2(x + self.fc_out(F.gelu(self.fc(x))))
+
+    class Bert(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.wte = nn.Parameter(torch.empty(V, d).normal_(0, 0.02))
+            self.wpe = nn.Parameter(torch.empty(s["seq"], d).normal_(0, 0.02))
+            self.wtt = nn.Parameter(torch.empty(2, d).normal_(0, 0.02))
+            self.ln_e = nn.LayerNorm(d, eps=1e-12)
+            self.layers = nn.ModuleList([Layer() for _ in range(L)])
+            self.transform = linear(d, d)
+            self.ln_h = nn.LayerNorm(d, eps=1e-12)
+            self.dec_bias = nn.Parameter(torch.zeros(V))
+
+        def forward(self, tokens, labels):
+            T = tokens.shape[1]
+            x = self.ln_e(F.embedding(tokens, self.wte) + self.wtt[0] + self.wpe[:T])
+            for blk in self.layers:
+                x = blk(x)
+            sel = labels.view(-1) >= 0
+            hsel = x.reshape(-1, d)[sel]
+            hsel = self.ln_h(F.gelu(self.transform(hsel)))
+            logits = F.linear(hsel, self.wte, self.dec_bias)
+            return F.cross_entropy(logits, labels.view(-1)[sel])
+
+    torch.manual_seed(seed)
+    model = Bert()
+    return model, adamw(torch, model)
+
+
+def mlm_batch(torch, B, T, gen):
+    """Random byte sequences [CLS] ... [SEP], 15% of the inner positions
+    selected: 80% [MASK], 10% a random byte, 10% kept; labels -100 elsewhere."""
+    x = torch.randint(0, 256, (B, T), generator=gen)
+    x[:, 0], x[:, -1] = BYTE_CLS, BYTE_SEP
+    labels = torch.full((B, T), -100, dtype=torch.long)
+    pick = torch.rand((B, T), generator=gen) < MASK_RATE
+    pick[:, 0] = pick[:, -1] = False
+    labels[pick] = x[pick]
+    u = torch.rand((B, T), generator=gen)
+    x[pick & (u < 0.8)] = BYTE_MASK
+    rnd = pick & (u >= 0.8) & (u < 0.9)
+    x[rnd] = torch.randint(0, 256, (int(rnd.sum()),), generator=gen)
+    return x, labels
 
 
 def run(torch, s, threads, warmup, steps, seed, log):
@@ -221,14 +334,18 @@ def run(torch, s, threads, warmup, steps, seed, log):
     dw, ds = default_steps(s)
     warmup = dw if warmup == 0 else max(warmup, 0)
     steps = steps or ds
-    model, opt = build(torch, s, seed)
+    bert = s.get("arch") == "bert"
+    model, opt = (build_bert if bert else build)(torch, s, seed)
     params = list(model.parameters())
     gen = torch.Generator().manual_seed(seed + 1)
     B, T, V = s["batch"], s["seq"], s["vocab"]
 
     def step():
-        x = torch.randint(0, V, (B, T), generator=gen)
-        y = torch.randint(0, V, (B, T), generator=gen)
+        if bert:
+            x, y = mlm_batch(torch, B, T, gen)
+        else:
+            x = torch.randint(0, V, (B, T), generator=gen)
+            y = torch.randint(0, V, (B, T), generator=gen)
         loss = model(x, y)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -250,7 +367,7 @@ def run(torch, s, threads, warmup, steps, seed, log):
     wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
     med = statistics.median(times)
     tokens = B * T
-    flops = train_flops(B, T, s["layers"], s["dim"], V)
+    flops = step_flops(s)
     r = dict(
         config=s["name"], threads=threads, impl="pytorch/" + torch.__version__,
         layers=s["layers"], dim=s["dim"], heads=s["heads"], seq=T, batch=B,
@@ -270,7 +387,7 @@ def main(argv):
     p = argparse.ArgumentParser(
         description="PyTorch reference for `workbench bench --json`.")
     p.add_argument("--config", default="tiny",
-                   help="tiny, small, gpt2-124m, all, or a comma-separated "
+                   help="tiny, small, gpt2-124m, bert-tiny, all, or a comma-separated "
                         "list (default tiny)")
     p.add_argument("--threads", type=int, default=0,
                    help="torch threads (0: all cores)")

@@ -76,7 +76,7 @@ func TestBenchFlagErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--config", "huge"}, `--config: unknown configuration "huge" (want tiny, small, gpt2-124m or all`},
+		{[]string{"--config", "huge"}, `--config: unknown configuration "huge" (want tiny, small, gpt2-124m, bert-tiny or all`},
 		{[]string{"--threads", "-2"}, "--threads must be 0 (all cores) or positive, got -2"},
 		{[]string{"--steps", "-1"}, "--steps must be 0 (automatic) or positive, got -1"},
 		{[]string{"--warmup", "-3"}, "--warmup must be -1 (none), 0 (automatic) or positive, got -3"},

@@ -28,7 +28,7 @@ const ckptUsage = `usage: workbench ckpt <subcommand> [flags]
 subcommands:
   inspect FILE                          configuration, progress, tensors and checksum of a checkpoint
   verify FILE|DIR...                    check checkpoints (a run directory: all of its ckpt/); exit 1 if any is bad
-  export FILE --out DIR                 write the weights as a Hugging Face GPT-2 (model.safetensors, config.json)
+  export FILE --out DIR                 write the weights as a Hugging Face GPT-2 or BertForMaskedLM (model.safetensors, config.json)
   import FILE --out DIR [--heads N]     turn Hugging Face GPT-2 weights into a model directory for eval and train --init
 `
 
@@ -107,7 +107,11 @@ func ckptInspect(args []string, stdout io.Writer) error {
 			fmt.Fprintf(w, "state\t%v\n", err)
 		}
 		mc := c.Model
-		fmt.Fprintf(w, "model\t%d layers, d=%d, %d heads, seq %d, vocab %d (%d parameters)\n", mc.Layers, mc.Dim, mc.Heads, mc.Seq, mc.Vocab, mc.NumParams())
+		arch := ""
+		if mc.IsBERT() {
+			arch = "BERT, "
+		}
+		fmt.Fprintf(w, "model\t%s%d layers, d=%d, %d heads, seq %d, vocab %d (%d parameters)\n", arch, mc.Layers, mc.Dim, mc.Heads, mc.Seq, mc.Vocab, mc.NumParams())
 		fmt.Fprintf(w, "progress\tstep %d of %d, stage %d with %d real layers, %d tokens, %.4g FLOPs, %.1f s of training\n",
 			state.Step, cfg.Steps, state.Stage, state.Real, state.Tokens, state.Flops, state.WallSeconds)
 		fmt.Fprintf(w, "sources\tsha256 %s\n", orNone(c.SourceHash))
@@ -224,7 +228,7 @@ func ckptVerify(args []string, stdout io.Writer) error {
 
 func ckptExport(args []string, stdout io.Writer) error {
 	fs := newFlagSet("ckpt export", "ckpt export FILE --out DIR [--format hf-gpt2]", stdout)
-	format := fs.String("format", "hf-gpt2", "output format; hf-gpt2: Hugging Face GPT-2 model.safetensors and config.json")
+	format := fs.String("format", "hf-gpt2", "output format; hf-gpt2: Hugging Face model.safetensors and config.json (a BERT checkpoint as BertForMaskedLM, with vocab.txt)")
 	out := fs.String("out", "", "output directory")
 	pos, err := parseMixed(fs, args)
 	if err != nil {
@@ -262,8 +266,12 @@ func ckptExport(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s and config.json: a %d-layer GPT-2 from step %d (%d real layers)\n",
-		filepath.Join(*out, "model.safetensors"), mc.Layers, st.Step, st.Real)
+	kind := "GPT-2"
+	if mc.IsBERT() {
+		kind = "BertForMaskedLM (with vocab.txt)"
+	}
+	fmt.Fprintf(stdout, "wrote %s and config.json: a %d-layer %s from step %d (%d real layers)\n",
+		filepath.Join(*out, "model.safetensors"), mc.Layers, kind, st.Step, st.Real)
 	return nil
 }
 

@@ -141,3 +141,59 @@ func TestHelp(t *testing.T) {
 		t.Fatalf("train -h: %d %q", code, stdout)
 	}
 }
+
+// TestEvalBERTMatchesPyTorch evaluates the BERT of testdata/bert_hf_tiny
+// (trained briefly, exported by workbench): the masked sequences must be
+// exactly those committed, and the loss the one tools/golden/bert_check.py
+// computed from them in float64.
+func TestEvalBERTMatchesPyTorch(t *testing.T) {
+	dir := "../../core/model/testdata/bert_hf_tiny"
+	masks := filepath.Join(t.TempDir(), "masks.jsonl")
+	code, stdout, stderr := run("eval", "--model", dir+"/model.safetensors", "--data", dir+"/text.txt", "--masks-out", masks)
+	if code != 0 {
+		t.Fatalf("eval exited %d: %s", code, stderr)
+	}
+	var got, want struct {
+		Loss      float64
+		Masked    int
+		Sequences int
+		MaskSeed  int `json:"mask_seed"`
+	}
+	json.Unmarshal([]byte(stdout), &got)
+	b, _ := os.ReadFile(dir + "/expected.json")
+	json.Unmarshal(b, &want)
+	if got.Masked != want.Masked || got.Sequences != want.Sequences || math.Abs(got.Loss-want.Loss) > 1e-5 || got.MaskSeed != 1234 {
+		t.Fatalf("eval = %+v, PyTorch = %+v", got, want)
+	}
+	a, _ := os.ReadFile(masks)
+	w, _ := os.ReadFile(dir + "/masks.jsonl")
+	if !bytes.Equal(a, w) {
+		t.Fatal("--masks-out wrote other sequences than testdata/bert_hf_tiny/masks.jsonl")
+	}
+}
+
+func TestBERTBadInput(t *testing.T) {
+	data := shakespeareFile(t, 20000)
+	gptDir := "../../core/model/testdata/hf_tiny"
+	bertDir := "../../core/model/testdata/bert_hf_tiny"
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--data", data, "--arch", "t5"}, `arch must be gpt or bert, got "t5"`},
+		{[]string{"train", "--data", data, "--arch", "bert", "--mask-rate", "1.5"}, "mask rate must be in (0, 1), got 1.5"},
+		{[]string{"train", "--data", data, "--arch", "bert", "--mask-rate", "0"}, "mask rate must be in (0, 1), got 0"},
+		{[]string{"train", "--data", data, "--arch", "bert", "--layers", "2", "--dim", "16", "--heads", "2", "--seq", "64", "--init", bertDir + "/model.safetensors"}, "--seq 64 is longer than the model's max_position_embeddings 32"},
+		{[]string{"train", "--data", data, "--arch", "bert", "--layers", "2", "--dim", "16", "--heads", "2", "--seq", "16", "--init", gptDir + "/model.safetensors"}, "the weights are a gpt model's (transformer.wte.weight), the config a bert model's"},
+		{[]string{"eval", "--model", gptDir + "/model.safetensors", "--data", data, "--masks-out", "x.jsonl"}, "--masks-out needs a bert model"},
+		{[]string{"train", "--data", data, "--arch", "bert", "--tokenizer", "gpt2"}, "tokenizer gpt2 has no [CLS] token; a BERT needs [CLS] [SEP] [MASK] [PAD]"},
+	} {
+		code, _, stderr := run(tc.args...)
+		if code == 0 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", tc.args, code, stderr, tc.want)
+		}
+		if strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+			t.Errorf("%v: error is not one line: %q", tc.args, stderr)
+		}
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"workbench/core/data"
 	"workbench/core/flops"
 	"workbench/core/kern"
 	"workbench/core/model"
@@ -28,9 +29,10 @@ import (
 
 // Shape is the model and batch shape of one benchmark configuration.
 type Shape struct {
-	Name   string // configuration name, as --config spells it
-	Layers int    // blocks, all executed once per step
-	Dim    int    // d_model
+	Name   string     // configuration name, as --config spells it
+	Arch   model.Arch // empty for GPT; model.BERT trains the MLM objective
+	Layers int        // blocks, all executed once per step
+	Dim    int        // d_model
 	Heads  int
 	Seq    int // tokens per sequence
 	Batch  int // sequences per step
@@ -38,12 +40,15 @@ type Shape struct {
 }
 
 // Shapes returns the standard configurations: tiny (the default training
-// run), small, and the shape of GPT-2 124M at sequence 256.
+// run), small, the shape of GPT-2 124M at sequence 256, and bert-tiny, the
+// tiny shape as a BERT with the byte vocabulary and its four special
+// tokens, trained on the MLM objective.
 func Shapes() []Shape {
 	return []Shape{
 		{Name: "tiny", Layers: 6, Dim: 256, Heads: 8, Seq: 128, Batch: 16, Vocab: 256},
 		{Name: "small", Layers: 12, Dim: 384, Heads: 6, Seq: 256, Batch: 8, Vocab: 256},
 		{Name: "gpt2-124m", Layers: 12, Dim: 768, Heads: 12, Seq: 256, Batch: 4, Vocab: 50257},
+		{Name: "bert-tiny", Arch: model.BERT, Layers: 6, Dim: 256, Heads: 8, Seq: 128, Batch: 16, Vocab: data.VocabBytesBERT},
 	}
 }
 
@@ -72,15 +77,30 @@ func Lookup(spec string) ([]Shape, error) {
 
 // ModelConfig returns the model configuration of s.
 func (s Shape) ModelConfig() model.Config {
-	return model.Config{Layers: s.Layers, Dim: s.Dim, Heads: s.Heads, Seq: s.Seq, Vocab: s.Vocab, Batch: s.Batch}
+	return model.Config{Arch: s.Arch, Layers: s.Layers, Dim: s.Dim, Heads: s.Heads, Seq: s.Seq, Vocab: s.Vocab, Batch: s.Batch}
+}
+
+// HeadRows is the number of positions the output head runs on in one
+// step: every position for GPT, the expected number of masked positions
+// (15% of the non-special ones) for BERT.
+func (s Shape) HeadRows() int {
+	if s.Arch == model.BERT {
+		return int(math.Round(data.DefaultMaskRate * float64(s.Batch*data.TextLen(s.Seq))))
+	}
+	return s.Batch * s.Seq
 }
 
 // TokensPerStep is the number of tokens one training step consumes.
 func (s Shape) TokensPerStep() int { return s.Batch * s.Seq }
 
 // FlopsPerStep is the training FLOPs of one step by the formula of package
-// flops.
-func (s Shape) FlopsPerStep() float64 { return flops.Train(s.Batch, s.Seq, s.Layers, s.Dim, s.Vocab) }
+// flops (for BERT with the MLM head on HeadRows positions).
+func (s Shape) FlopsPerStep() float64 {
+	if s.Arch == model.BERT {
+		return flops.TrainMLM(s.Batch, s.Seq, s.Layers, s.Dim, s.Vocab, s.HeadRows())
+	}
+	return flops.Train(s.Batch, s.Seq, s.Layers, s.Dim, s.Vocab)
+}
 
 // DefaultSteps returns the warmup and timed step counts used when Options
 // leaves them 0: about 2 TFLOP of timed work (between 3 and 20 steps), after
@@ -247,7 +267,8 @@ func Run(s Shape, o Options) (Result, error) {
 // Stepper runs full training steps of one model on random tokens: forward,
 // backward, global gradient-norm clipping at 1.0 and AdamW (learning rate
 // 1e-3, weight decay 0.01 on matrices and embeddings), as training does.
-// After the first steps, Step does not allocate.
+// A BERT's random byte sequences are built and masked as data.MLM does
+// (15%, 80/10/10). After the first steps, Step does not allocate.
 type Stepper struct {
 	Model *model.Model // the model being trained
 	Opt   *optim.AdamW // its optimizer
@@ -281,9 +302,21 @@ func NewStepper(s Shape, seed uint64) (*Stepper, error) {
 // loss.
 func (st *Stepper) Step() (float64, error) {
 	s, m := st.shape, st.Model
-	for i := range st.tokens {
-		st.tokens[i] = int32(st.rng.IntN(s.Vocab))
-		st.targets[i] = int32(st.rng.IntN(s.Vocab))
+	if s.Arch == model.BERT {
+		mlm := data.ByteMLM(data.DefaultMaskRate)
+		for b := 0; b < s.Batch; b++ {
+			seq, lab := st.tokens[b*s.Seq:(b+1)*s.Seq], st.targets[b*s.Seq:(b+1)*s.Seq]
+			for i := 1; i < s.Seq-1; i++ {
+				seq[i] = int32(st.rng.IntN(data.BytePAD)) // a byte: the ids below the special tokens
+			}
+			mlm.Build(seq, seq[1:s.Seq-1])
+			mlm.Mask(st.rng, seq, lab, s.Seq)
+		}
+	} else {
+		for i := range st.tokens {
+			st.tokens[i] = int32(st.rng.IntN(s.Vocab))
+			st.targets[i] = int32(st.rng.IntN(s.Vocab))
+		}
 	}
 	loss, err := m.Forward(st.plan, st.tokens, st.targets, s.Batch, s.Seq)
 	if err != nil {

@@ -7,6 +7,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"workbench/core/data"
+	"workbench/core/flops"
+	"workbench/core/model"
 )
 
 // mini is a miniature configuration that runs in milliseconds.
@@ -20,7 +24,8 @@ func TestLookup(t *testing.T) {
 	}{
 		{"tiny", []string{"tiny"}, ""},
 		{"gpt2-124m", []string{"gpt2-124m"}, ""},
-		{"all", []string{"tiny", "small", "gpt2-124m"}, ""},
+		{"all", []string{"tiny", "small", "gpt2-124m", "bert-tiny"}, ""},
+		{"bert-tiny", []string{"bert-tiny"}, ""},
 		{"small, tiny", []string{"small", "tiny"}, ""},
 		{"huge", nil, `unknown configuration "huge"`},
 		{"", nil, `unknown configuration ""`},
@@ -57,6 +62,7 @@ func TestShapes(t *testing.T) {
 		{"tiny", 4_837_376, 2, 20},
 		{"small", 21_490_944, 2, 7},
 		{"gpt2-124m", 123_849_984, 1, 3},
+		{"bert-tiny", 4_905_476, 2, 20},
 	} {
 		s, err := Lookup(tc.name)
 		if err != nil {
@@ -143,6 +149,34 @@ func TestRunMini(t *testing.T) {
 	}
 	if len(back.Kernels) != len(r.Kernels) || back.Kernels[0] != r.Kernels[0] || back.Kernels[len(r.Kernels)-1] != r.Kernels[len(r.Kernels)-1] {
 		t.Errorf("kernels did not round-trip: %v", back.Kernels)
+	}
+}
+
+// TestRunMiniBERT runs the MLM steps and kernel timings of a miniature
+// BERT: every step scores some masked positions and allocates nothing.
+func TestRunMiniBERT(t *testing.T) {
+	s := mini
+	s.Name, s.Arch, s.Seq, s.Vocab = "mini-bert", model.BERT, 40, data.VocabBytesBERT
+	r, err := Run(s, Options{Warmup: 2, Steps: 3, Kernels: true, KernelTime: time.Millisecond, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(r.Loss > 0) || r.FlopsPerStep != flops.TrainMLM(2, 40, 2, 32, data.VocabBytesBERT, s.HeadRows()) {
+		t.Errorf("loss %g, %g FLOPs per step", r.Loss, r.FlopsPerStep)
+	}
+	st, err := NewStepper(s, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Step()
+	if a := testing.AllocsPerRun(3, func() { st.Step() }); a != 0 {
+		t.Errorf("a BERT step allocates %g times", a)
+	}
+	if s.HeadRows() != 11 { // 15% of 2·38
+		t.Errorf("HeadRows = %d, want 11", s.HeadRows())
+	}
+	if len(r.Kernels) != len(gemmCalls(s))+13 {
+		t.Errorf("%d kernels timed", len(r.Kernels))
 	}
 }
 

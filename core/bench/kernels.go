@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"workbench/core/kern"
+	"workbench/core/model"
 	"workbench/core/nn"
 	"workbench/core/optim"
 )
@@ -104,9 +105,14 @@ type gemmCall struct {
 }
 
 // gemmCalls lists the products of one training step of shape s, as the
-// model and package nn issue them (attention excluded).
+// model and package nn issue them (attention excluded). BERT's linear
+// weights are [out, in], so its products transpose the other operand, and
+// its head (transform and decoder) runs on HeadRows positions.
 func gemmCalls(s Shape) []gemmCall {
 	bt, d, v, l := s.Batch*s.Seq, s.Dim, s.Vocab, s.Layers
+	if s.Arch == model.BERT {
+		return bertGemmCalls(s)
+	}
 	type lin struct {
 		name    string
 		in, out int
@@ -124,6 +130,27 @@ func gemmCalls(s Shape) []gemmCall {
 		x := lins[i]
 		g = append(g, gemmCall{"gemm." + x.name + ".dx", false, true, bt, x.in, x.out, 0, l})
 		g = append(g, gemmCall{"gemm." + x.name + ".dw", true, false, x.in, x.out, bt, 1, l})
+	}
+	return g
+}
+
+func bertGemmCalls(s Shape) []gemmCall {
+	bt, d, v, l, hr := s.Batch*s.Seq, s.Dim, s.Vocab, s.Layers, s.HeadRows()
+	type lin struct {
+		name          string
+		rows, in, out int
+		calls         int
+	}
+	lins := []lin{{"qkv", bt, d, 3 * d, l}, {"attnproj", bt, d, d, l}, {"fc", bt, d, 4 * d, l}, {"fcproj", bt, 4 * d, d, l},
+		{"mlmtransform", hr, d, d, 1}, {"mlmdecoder", hr, d, v, 1}}
+	var g []gemmCall
+	for _, x := range lins {
+		g = append(g, gemmCall{"gemm." + x.name + ".fwd", false, true, x.rows, x.out, x.in, 1, x.calls})
+	}
+	for i := len(lins) - 1; i >= 0; i-- {
+		x := lins[i]
+		g = append(g, gemmCall{"gemm." + x.name + ".dx", false, false, x.rows, x.in, x.out, 0, x.calls})
+		g = append(g, gemmCall{"gemm." + x.name + ".dw", true, false, x.out, x.in, x.rows, 1, x.calls})
 	}
 	return g
 }
@@ -209,8 +236,13 @@ func timeKernels(s Shape, st *Stepper, target time.Duration) KernelSet {
 	fill(qkv, 3)
 	fill(out, 4)
 	attShape := fmt.Sprintf("b=%d t=%d d=%d heads=%d", bsz, t, d, h)
-	add("attention.fwd", attShape, l, attFlops, func() { nn.AttentionForward(out, att, qkv, bsz, t, d, h) })
-	add("attention.bwd", attShape, l, 2*attFlops, func() { nn.AttentionBackward(dqkv, scratch, out, qkv, att, bsz, t, d, h) })
+	if s.Arch == model.BERT {
+		add("attention.fwd", attShape, l, attFlops, func() { nn.BidirAttentionForward(out, att, qkv, nil, bsz, t, d, h) })
+		add("attention.bwd", attShape, l, 2*attFlops, func() { nn.BidirAttentionBackward(dqkv, scratch, out, qkv, att, nil, bsz, t, d, h) })
+	} else {
+		add("attention.fwd", attShape, l, attFlops, func() { nn.AttentionForward(out, att, qkv, bsz, t, d, h) })
+		add("attention.bwd", attShape, l, 2*attFlops, func() { nn.AttentionBackward(dqkv, scratch, out, qkv, att, bsz, t, d, h) })
+	}
 	qkv, att, scratch, dqkv = nil, nil, nil, nil
 
 	x, y, dx := make([]float32, bt*d), make([]float32, bt*d), make([]float32, bt*d)
@@ -228,8 +260,13 @@ func timeKernels(s Shape, st *Stepper, target time.Duration) KernelSet {
 	fill(gin, 8)
 	fill(gd, 9)
 	geluShape := fmt.Sprintf("%d", bt*4*d)
-	add("gelu.fwd", geluShape, l, 0, func() { nn.GELUForward(gout, gin) })
-	add("gelu.bwd", geluShape, l, 0, func() { nn.GELUBackward(gout, gd, gin) })
+	if s.Arch == model.BERT {
+		add("gelu.fwd", geluShape, l, 0, func() { nn.GELUErfForward(gout, gin) })
+		add("gelu.bwd", geluShape, l, 0, func() { nn.GELUErfBackward(gout, gd, gin) })
+	} else {
+		add("gelu.fwd", geluShape, l, 0, func() { nn.GELUForward(gout, gin) })
+		add("gelu.bwd", geluShape, l, 0, func() { nn.GELUBackward(gout, gd, gin) })
+	}
 	gin, gout, gd = nil, nil, nil
 
 	logits, losses := make([]float32, bt*v), make([]float32, bt)

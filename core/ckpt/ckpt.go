@@ -148,6 +148,9 @@ func SameShape(a, b model.Config) error {
 			diff = append(diff, fmt.Sprintf("%s %d vs %d", name, x, y))
 		}
 	}
+	if a.ArchName() != b.ArchName() {
+		diff = append(diff, fmt.Sprintf("arch %s vs %s", a.ArchName(), b.ArchName()))
+	}
 	add("layers", a.Layers, b.Layers)
 	add("dim", a.Dim, b.Dim)
 	add("heads", a.Heads, b.Heads)
@@ -180,7 +183,7 @@ func (c *Checkpoint) Restore(m *model.Model, o *optim.AdamW) error {
 
 // shape describes a model shape in a few words.
 func shape(c model.Config) string {
-	return fmt.Sprintf("%d-layer d=%d model (%d heads, seq %d, vocab %d)", c.Layers, c.Dim, c.Heads, c.Seq, c.Vocab)
+	return fmt.Sprintf("%d-layer d=%d %s model (%d heads, seq %d, vocab %d)", c.Layers, c.Dim, c.ArchName(), c.Heads, c.Seq, c.Vocab)
 }
 
 // Options control how a checkpoint is written.
@@ -278,7 +281,7 @@ func (c *Checkpoint) check() error {
 
 // metadata returns the header metadata of c without the checksum.
 func (c *Checkpoint) metadata() (map[string]string, error) {
-	mb, err := json.Marshal(c.Model.HF())
+	mb, err := json.Marshal(c.Model.HFValue())
 	if err != nil {
 		return nil, err
 	}
@@ -569,14 +572,15 @@ func decode(r io.Reader, size int64, shuffled bool, into *slabs) (*Checkpoint, e
 		return nil, corrupt("checkpoint format version %q, this build reads version %d", meta[keyVersion], Version)
 	}
 	c := &Checkpoint{SourceHash: meta[keySource], DataHash: meta[keyData]}
-	var hf model.HFConfig
-	if err := json.Unmarshal([]byte(meta[keyModel]), &hf); err != nil {
+	mc, err := model.ParseHFConfig([]byte(meta[keyModel]), 1)
+	if err == nil {
+		mc.Batch = 0
+		err = CheckShape(mc)
+	}
+	if err != nil {
 		return nil, corrupt("metadata %s: %v", keyModel, err)
 	}
-	c.Model = model.Config{Layers: hf.NLayer, Dim: hf.NEmbd, Heads: hf.NHead, Seq: hf.NPositions, Vocab: hf.VocabSize}
-	if err := CheckShape(c.Model); err != nil {
-		return nil, corrupt("metadata %s: %v", keyModel, err)
-	}
+	c.Model = mc
 	l := model.NewLayout(c.Model)
 	if err := json.Unmarshal([]byte(meta[keyOptim]), &c.Optim); err != nil {
 		return nil, corrupt("metadata %s: %v", keyOptim, err)

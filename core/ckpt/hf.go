@@ -37,10 +37,14 @@ func isDecoderName(n string) bool {
 	return n == "wte.weight" || n == "wpe.weight" || strings.HasPrefix(n, "h.") || strings.HasPrefix(n, "ln_f.")
 }
 
-// LoadHF copies the weights of a Hugging Face GPT-2 safetensors file into
-// m (see NormalizeHF for the accepted names). Every tensor of m must be
-// present with the same shape.
+// LoadHF copies the weights of a Hugging Face safetensors file into m: a
+// GPT-2 (see NormalizeHF for the accepted names) or, for a BERT m, a
+// BertForMaskedLM. Every tensor of m must be present with the same shape;
+// weights of the other architecture are reported as such.
 func LoadHF(f *safetensors.File, m *model.Model) error {
+	if _, bert := f.Tensor("bert.embeddings.word_embeddings.weight"); bert || m.Config.IsBERT() {
+		return m.LoadWeights(f)
+	}
 	f = NormalizeHF(f)
 	if _, ok := f.Tensor(hfPrefix + "wte.weight"); !ok {
 		return fmt.Errorf("not a GPT-2 weights file: no tensor transformer.wte.weight or wte.weight")

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"workbench/core/nn"
+	"workbench/core/tokenize"
 )
 
 func TestIgnoreIsNNIgnoreIndex(t *testing.T) {
@@ -15,13 +17,15 @@ func TestIgnoreIsNNIgnoreIndex(t *testing.T) {
 	}
 }
 
-func corpus(n int) []int32 {
+func corpusIDs(n int) []int32 {
 	s := make([]int32, n)
 	for i := range s {
 		s[i] = int32((i*7 + i/13) % 256)
 	}
 	return s
 }
+
+func corpus(n int) Tokens { return Int32Tokens(corpusIDs(n)) }
 
 // TestMLMStatistics draws many sequences and checks the structure
 // ([CLS] … [SEP]), that labels mark exactly the selected positions, and the
@@ -104,7 +108,8 @@ func TestMLMResumeIsBitExact(t *testing.T) {
 }
 
 func TestMLMStridedCoversEveryToken(t *testing.T) {
-	tokens := corpus(101)
+	ids := corpusIDs(101)
+	tokens := Int32Tokens(ids)
 	const T = 12
 	m := ByteMLM(0.3)
 	in, lab, lens := m.Strided(tokens, T, 7)
@@ -127,7 +132,7 @@ func TestMLMStridedCoversEveryToken(t *testing.T) {
 			}
 		}
 	}
-	if !slices.Equal(got, tokens) {
+	if !slices.Equal(got, ids) {
 		t.Fatal("the strided sequences do not hold every token once, in order")
 	}
 	in2, lab2, _ := m.Strided(tokens, T, 7)
@@ -160,7 +165,31 @@ func TestMLMValidate(t *testing.T) {
 
 func ExampleMLM_Strided() {
 	m := ByteMLM(0.5)
-	in, labels, lens := m.Strided(EncodeBytes([]byte("hello")), 6, 1)
+	in, labels, lens := m.Strided(Int32Tokens([]int32{'h', 'e', 'l', 'l', 'o'}), 6, 1)
 	fmt.Println(len(lens), lens, in[0] == ByteCLS, len(labels))
 	// Output: 2 [6 3] true 12
+}
+
+func TestByteVocabBERT(t *testing.T) {
+	v := ByteVocabBERT()
+	if len(v) != VocabBytesBERT || v['A'] != "<0x41>" || v[BytePAD] != "[PAD]" || v[ByteCLS] != "[CLS]" || v[ByteSEP] != "[SEP]" || v[ByteMASK] != "[MASK]" {
+		t.Fatalf("vocabulary %d entries: %q %q %q %q %q", len(v), v['A'], v[BytePAD], v[ByteCLS], v[ByteSEP], v[ByteMASK])
+	}
+}
+
+func TestNewMLM(t *testing.T) {
+	m, err := NewMLM(tokenize.Bytes(), 0.15)
+	if err != nil || m != ByteMLM(0.15) {
+		t.Fatalf("bytes: %+v, %v", m, err)
+	}
+	gpt2, err := tokenize.GPT2()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewMLM(gpt2, 0.15); err == nil || !strings.Contains(err.Error(), "has no [CLS] token") {
+		t.Errorf("GPT-2 BPE: %v", err)
+	}
+	if _, err := NewMLM(tokenize.Bytes(), 1.5); err == nil || err.Error() != "mask rate must be in (0, 1), got 1.5" {
+		t.Errorf("rate 1.5: %v", err)
+	}
 }

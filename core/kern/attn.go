@@ -17,6 +17,25 @@ import "fmt"
 // path only.
 func CausalAttention(o, p, q, k, v []float32, t, hs, ld, ldo int, scale float32) {
 	checkAttn("CausalAttention", t, hs, ld, ldo, []attnArg{{"o", o, ldo}, {"q", q, ld}, {"k", k, ld}, {"v", v, ld}, {"p", p, 0}})
+	attention(o, p, q, k, v, t, t, hs, ld, ldo, scale, true)
+}
+
+// CausalAttentionBackward computes the gradients of CausalAttention with
+// respect to q, k and v (overwritten; rows at i·ld) from the gradient do of
+// its output (rows at i·ldo), given its inputs and the probabilities p it
+// computed. ds is scratch space of t·t floats.
+func CausalAttentionBackward(dq, dk, dv, ds, do, q, k, v, p []float32, t, hs, ld, ldo int, scale float32) {
+	checkAttn("CausalAttentionBackward", t, hs, ld, ldo, []attnArg{
+		{"dq", dq, ld}, {"dk", dk, ld}, {"dv", dv, ld}, {"ds", ds, 0}, {"do", do, ldo},
+		{"q", q, ld}, {"k", k, ld}, {"v", v, ld}, {"p", p, 0},
+	})
+	attentionBackward(dq, dk, dv, ds, do, q, k, v, p, t, t, hs, ld, ldo, scale, true)
+}
+
+// attention is one head of self-attention where query i attends to the
+// keys j < n, and with causal also only to j ≤ i. Each panel of mr query
+// rows multiplies against the key panels up to its last key.
+func attention(o, p, q, k, v []float32, t, n, hs, ld, ldo int, scale float32, causal bool) {
 	if t == 0 || hs == 0 {
 		return
 	}
@@ -30,27 +49,33 @@ func CausalAttention(o, p, q, k, v []float32, t, hs, ld, ldo int, scale float32)
 	packB(d.copyB, d.gatherB, w.vP, false, v, ld, 0, t, 0, hs, nr)
 	for i0 := 0; i0 < t; i0 += d.mr {
 		rows := min(d.mr, t-i0)
-		keys := i0 + rows
+		keys := n
+		if causal {
+			keys = i0 + rows
+		}
 		w.mul(d, hs, q[i0*ld:], ld, false, rows, w.kT, hs, 0, min(roundUp(keys, nr), t), p[i0*t:], t, scale)
-		for i := i0; i < keys; i++ {
-			row := p[i*t : i*t+i+1]
+		for i := i0; i < i0+rows; i++ {
+			m := rowKeys(i, n, causal)
+			row := p[i*t : i*t+m]
 			sum := act.expSub(row, row, act.max(row))
 			scaleImpl(1/sum, row)
-			clear(p[i*t+i+1 : (i+1)*t])
+			clear(p[i*t+m : (i+1)*t])
 		}
 		w.mul(d, keys, p[i0*t:], t, false, rows, w.vP, t, 0, hs, o[i0*ldo:], ldo, 1)
 	}
 }
 
-// CausalAttentionBackward computes the gradients of CausalAttention with
-// respect to q, k and v (overwritten; rows at i·ld) from the gradient do of
-// its output (rows at i·ldo), given its inputs and the probabilities p it
-// computed. ds is scratch space of t·t floats.
-func CausalAttentionBackward(dq, dk, dv, ds, do, q, k, v, p []float32, t, hs, ld, ldo int, scale float32) {
-	checkAttn("CausalAttentionBackward", t, hs, ld, ldo, []attnArg{
-		{"dq", dq, ld}, {"dk", dk, ld}, {"dv", dv, ld}, {"ds", ds, 0}, {"do", do, ldo},
-		{"q", q, ld}, {"k", k, ld}, {"v", v, ld}, {"p", p, 0},
-	})
+// rowKeys is the number of keys query i attends to.
+func rowKeys(i, n int, causal bool) int {
+	if causal {
+		return i + 1
+	}
+	return n
+}
+
+// attentionBackward is the backward pass of attention; the rows of keys at
+// or after n get zero gradients.
+func attentionBackward(dq, dk, dv, ds, do, q, k, v, p []float32, t, n, hs, ld, ldo int, scale float32, causal bool) {
 	if t == 0 || hs == 0 {
 		return
 	}
@@ -64,22 +89,34 @@ func CausalAttentionBackward(dq, dk, dv, ds, do, q, k, v, p []float32, t, hs, ld
 	packB(d.copyB, d.gatherB, w.doP, false, do, ldo, 0, t, 0, hs, nr)
 	for i0 := 0; i0 < t; i0 += d.mr {
 		rows := min(d.mr, t-i0)
-		keys := i0 + rows
-		// dP = dO·Vᵀ, then dS = P ⊙ (dP − rowsum(P ⊙ dP)), zero above the
-		// diagonal, then dQ = scale·dS·K.
+		keys := n
+		if causal {
+			keys = i0 + rows
+		}
+		// dP = dO·Vᵀ, then dS = P ⊙ (dP − rowsum(P ⊙ dP)), zero past the
+		// row's keys, then dQ = scale·dS·K.
 		w.mul(d, hs, do[i0*ldo:], ldo, false, rows, w.kT, hs, 0, min(roundUp(keys, nr), t), ds[i0*t:], t, 1)
-		for i := i0; i < keys; i++ {
-			act.mulSub(ds[i*t:i*t+i+1], p[i*t:i*t+i+1], dotImpl(p[i*t:i*t+i+1], ds[i*t:i*t+i+1]))
-			clear(ds[i*t+i+1 : (i+1)*t])
+		for i := i0; i < i0+rows; i++ {
+			m := rowKeys(i, n, causal)
+			act.mulSub(ds[i*t:i*t+m], p[i*t:i*t+m], dotImpl(p[i*t:i*t+m], ds[i*t:i*t+m]))
+			clear(ds[i*t+m : (i+1)*t])
 		}
 		w.mul(d, keys, ds[i0*t:], t, false, rows, w.vP, t, 0, hs, dq[i0*ld:], ld, scale)
 	}
-	// Key rows j0… gather the queries i ≥ j0: dK = scale·dSᵀ·Q and
-	// dV = Pᵀ·dO.
-	for j0 := 0; j0 < t; j0 += d.mr {
-		rows := min(d.mr, t-j0)
-		w.mul(d, t-j0, ds[j0*t+j0:], t, true, rows, w.qP, t, j0, hs, dk[j0*ld:], ld, scale)
-		w.mul(d, t-j0, p[j0*t+j0:], t, true, rows, w.doP, t, j0, hs, dv[j0*ld:], ld, 1)
+	// Key rows j0… gather the queries that attend to them (causal: i ≥ j0,
+	// else all): dK = scale·dSᵀ·Q and dV = Pᵀ·dO.
+	for j0 := 0; j0 < n; j0 += d.mr {
+		rows := min(d.mr, n-j0)
+		first := 0
+		if causal {
+			first = j0
+		}
+		w.mul(d, t-first, ds[first*t+j0:], t, true, rows, w.qP, t, first, hs, dk[j0*ld:], ld, scale)
+		w.mul(d, t-first, p[first*t+j0:], t, true, rows, w.doP, t, first, hs, dv[j0*ld:], ld, 1)
+	}
+	for j := n; j < t; j++ {
+		clear(dk[j*ld : j*ld+hs])
+		clear(dv[j*ld : j*ld+hs])
 	}
 }
 

@@ -57,6 +57,10 @@ func GELUErf(dst, src []float32) {
 	}
 }
 
+// erfScratch recycles GELUErfBackward's chunk buffers, which would escape
+// to the heap through the indirect call of the vector exponential.
+var erfScratch FreeList[[256]float32]
+
 // GELUErfBackward sets dinp[i] = dout[i]·(Φ(x) + x·φ(x)), x = inp[i], the
 // gradient of GELUErf. dinp may alias dout.
 func GELUErfBackward(dinp, dout, inp []float32) {
@@ -65,7 +69,8 @@ func GELUErfBackward(dinp, dout, inp []float32) {
 	}
 	// The Gaussian factors exp(−x²/2) of a chunk go through the vector
 	// exponential of softmax first.
-	var e [256]float32
+	e := erfScratch.Get()
+	defer erfScratch.Put(e)
 	for lo := 0; lo < len(inp); lo += len(e) {
 		x := inp[lo:min(lo+len(e), len(inp))]
 		ex := e[:len(x)]

@@ -1,7 +1,6 @@
 package model
 
 import (
-	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,7 +9,7 @@ import (
 	"workbench/core/safetensors"
 )
 
-// BERTGolden is a BERT fixture written by tools/golden/gen_bert.py: the
+// bertGolden is a BERT fixture written by tools/golden/gen_bert.py: the
 // model with its weights loaded, the batch and its padding.
 type bertGolden struct {
 	m              *Model
@@ -28,21 +27,14 @@ func ints(s string) []int {
 	return v
 }
 
-// loadBERTGolden builds the model of a BERT fixture; weights come from
-// weightsPath (the fixture itself, or another one for the AdamW replay).
+// loadBERTGolden builds the model of a BERT fixture with its weights.
 func loadBERTGolden(t *testing.T, path string) bertGolden {
 	t.Helper()
 	f, err := safetensors.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	meta := func(k string) int {
-		v, err := strconv.Atoi(f.Metadata[k])
-		if err != nil {
-			t.Fatalf("%s: metadata %s: %v", path, k, err)
-		}
-		return v
-	}
+	meta := func(k string) int { return metaInt(t, f, k) }
 	g := bertGolden{f: f, plan: ints(f.Metadata["plan"]), lens: ints(f.Metadata["lens"])}
 	c := Config{Arch: BERT, Layers: meta("num_hidden_layers"), Dim: meta("hidden_size"), Heads: meta("num_attention_heads"),
 		Seq: meta("max_position_embeddings"), Vocab: meta("vocab_size"), Batch: meta("batch"), MaxDepth: len(g.plan)}
@@ -52,15 +44,7 @@ func loadBERTGolden(t *testing.T, path string) bertGolden {
 	if err := g.m.LoadWeights(f); err != nil {
 		t.Fatal(err)
 	}
-	get := func(name string) []int32 {
-		tn, _ := f.Tensor(name)
-		v, err := tn.Int32s()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	g.tokens, g.labels = get("tokens"), get("labels")
+	g.tokens, g.labels = fixtureInts(t, f, "tokens"), fixtureInts(t, f, "labels")
 	for i, l := range g.labels {
 		if l == -100 {
 			g.labels[i] = nn.IgnoreIndex
@@ -81,23 +65,7 @@ func TestBERTGoldenPyTorch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := float64(floats(t, g.f, "loss")[0]); math.Abs(loss-want) > 1e-5 {
-				t.Errorf("loss %.8f, want %.8f", loss, want)
-			}
-			g.m.Backward(1)
-			var worst float64
-			for _, tn := range g.m.Layout.Tensors {
-				want := floats(t, g.f, "grad."+tn.Name)
-				got := g.m.Grads.Data[tn.Offset : tn.Offset+tn.Size]
-				for i := range want {
-					d := math.Abs(float64(got[i] - want[i]))
-					worst = math.Max(worst, d)
-					if d > 2e-6 {
-						t.Fatalf("grad %s[%d] = %g, want %g", tn.Name, i, got[i], want[i])
-					}
-				}
-			}
-			t.Logf("loss %.8f, max gradient difference %.2g", loss, worst)
+			matchGolden(t, g.m, g.f, loss)
 		})
 	}
 }

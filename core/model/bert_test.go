@@ -1,7 +1,6 @@
 package model
 
 import (
-	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -29,47 +28,6 @@ func mlmLabels(rng *rand.Rand, c Config, lens []int) []int32 {
 	return labels
 }
 
-func TestBERTGradientCheck(t *testing.T) {
-	for _, lens := range [][]int{nil, {6, 4}} {
-		rng := rand.New(rand.NewPCG(21, uint64(len(lens))))
-		m, err := New(tinyBERT(), 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		perturb(m, rng)
-		c := m.Config
-		plan := []int{0, 0, 1}
-		tokens := randTokens(rng, c.Batch*c.Seq, c.Vocab)
-		labels := mlmLabels(rng, c, lens)
-		loss := func() float64 {
-			l, err := m.ForwardPadded(plan, tokens, labels, lens, c.Batch, c.Seq)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return l
-		}
-		loss()
-		m.Backward(1)
-		grad := append([]float32(nil), m.Grads.Data...)
-		const h = 1e-2
-		for _, tn := range m.Layout.Tensors {
-			for k := 0; k < 4; k++ {
-				i := tn.Offset + rng.IntN(tn.Size)
-				orig := m.Params.Data[i]
-				m.Params.Data[i] = orig + h
-				lp := loss()
-				m.Params.Data[i] = orig - h
-				lm := loss()
-				m.Params.Data[i] = orig
-				num := (lp - lm) / (2 * h)
-				if ana := float64(grad[i]); math.Abs(num-ana) > 2e-4+2e-2*math.Abs(ana) {
-					t.Errorf("lens %v: %s[%d]: analytic %.6g, numeric %.6g", lens, tn.Name, i-tn.Offset, ana, num)
-				}
-			}
-		}
-	}
-}
-
 // TestBERTPaddingIsInvisible changes the tokens at padding positions: the
 // loss over the real positions must not move.
 func TestBERTPaddingIsInvisible(t *testing.T) {
@@ -92,65 +50,6 @@ func TestBERTPaddingIsInvisible(t *testing.T) {
 	l3, _ := m.Forward([]int{0, 1}, tokens, labels, c.Batch, c.Seq)
 	if l3 == l1 {
 		t.Fatal("unpadded loss equals the padded one: the mask has no effect")
-	}
-}
-
-func TestBERTSharedBlockGradientIsSumOverUses(t *testing.T) {
-	rng := rand.New(rand.NewPCG(23, 4))
-	c := tinyBERT()
-	shared, _ := New(c, 1)
-	perturb(shared, rng)
-	c3 := c
-	c3.Layers = 3
-	unrolled, _ := New(c3, 2)
-	l := shared.Layout
-	copy(l.GroupData(unrolled.Params.Data, EmbedGroup), l.GroupData(shared.Params.Data, EmbedGroup))
-	copy(unrolled.Layout.GroupData(unrolled.Params.Data, unrolled.Layout.FinalGroup()), l.GroupData(shared.Params.Data, l.FinalGroup()))
-	blk := func(m *Model, i int) []float32 { return m.Layout.GroupData(m.Params.Data, BlockGroup(i)) }
-	gblk := func(m *Model, i int) []float32 { return m.Layout.GroupData(m.Grads.Data, BlockGroup(i)) }
-	copy(blk(unrolled, 0), blk(shared, 0))
-	copy(blk(unrolled, 1), blk(shared, 0))
-	copy(blk(unrolled, 2), blk(shared, 1))
-	tokens := randTokens(rng, c.Batch*c.Seq, c.Vocab)
-	labels := mlmLabels(rng, c, nil)
-	l1, _ := shared.Forward([]int{0, 0, 1}, tokens, labels, c.Batch, c.Seq)
-	shared.Backward(1)
-	l2, _ := unrolled.Forward([]int{0, 1, 2}, tokens, labels, c.Batch, c.Seq)
-	unrolled.Backward(1)
-	if math.Abs(l1-l2) > 1e-6 {
-		t.Fatalf("losses differ: shared %v, unrolled %v", l1, l2)
-	}
-	g0, u0, u1 := gblk(shared, 0), gblk(unrolled, 0), gblk(unrolled, 1)
-	for i := range g0 {
-		if want := u0[i] + u1[i]; math.Abs(float64(g0[i]-want)) > 1e-5*(1+math.Abs(float64(want))) {
-			t.Fatalf("shared grad[%d] = %g, want %g", i, g0[i], want)
-		}
-	}
-}
-
-func TestBERTFrozenAndUnusedBlocks(t *testing.T) {
-	rng := rand.New(rand.NewPCG(24, 6))
-	c := tinyBERT()
-	c.Layers = 3
-	m, _ := New(c, 1)
-	m.Frozen[BlockGroup(1)] = true
-	tokens := randTokens(rng, c.Batch*c.Seq, c.Vocab)
-	if _, err := m.Forward([]int{0, 1, 1}, tokens, mlmLabels(rng, c, nil), c.Batch, c.Seq); err != nil {
-		t.Fatal(err)
-	}
-	m.Backward(1)
-	want := []bool{true, true, false, false, true} // embeddings, layer.0, layer.1 (frozen), layer.2 (unused), cls
-	for g, w := range want {
-		if m.Touched[g] != w {
-			t.Errorf("group %s touched = %v, want %v", m.Layout.Groups[g].Name, m.Touched[g], w)
-		}
-		if !w {
-			for _, v := range m.Layout.GroupData(m.Grads.Data, g) {
-				if v != 0 {
-					t.Fatalf("group %s has a non-zero gradient", m.Layout.Groups[g].Name)
-				}
-			}
-		}
 	}
 }
 

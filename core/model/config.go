@@ -31,7 +31,7 @@ const BertTypeVocab = 2
 
 // Config is the shape of a model.
 type Config struct {
-	Arch   Arch // GPT when empty
+	Arch   Arch // BERT, or GPT (empty, the zero value, also means GPT)
 	Layers int  // physical blocks (the target depth L)
 	Dim    int  // d_model
 	Heads  int  // attention heads; must divide Dim

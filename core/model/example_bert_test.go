@@ -6,6 +6,7 @@ import (
 
 	"workbench/core/data"
 	"workbench/core/model"
+	"workbench/core/tokenize"
 )
 
 // A BERT encoder trained with the MLM objective on a shared depth plan:
@@ -17,7 +18,8 @@ func ExampleModel_ForwardPadded() {
 		panic(err)
 	}
 	mlm := data.ByteMLM(0.5)
-	inputs, labels, lens := mlm.Strided(data.EncodeBytes([]byte("grow the model while it trains")), c.Seq, 7)
+	text, _ := tokenize.Bytes().Encode(nil, []byte("grow the model while it trains"))
+	inputs, labels, lens := mlm.Strided(data.Int32Tokens(text), c.Seq, 7)
 	loss, err := m.ForwardPadded([]int{0, 0, 1}, inputs[:2*c.Seq], labels[:2*c.Seq], lens[:2], 2, c.Seq)
 	if err != nil {
 		panic(err)

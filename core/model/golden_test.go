@@ -17,13 +17,7 @@ func loadGolden(t *testing.T, path string) (*Model, *safetensors.File, []int, []
 	if err != nil {
 		t.Fatal(err)
 	}
-	meta := func(k string) int {
-		v, err := strconv.Atoi(f.Metadata[k])
-		if err != nil {
-			t.Fatalf("%s: metadata %s: %v", path, k, err)
-		}
-		return v
-	}
+	meta := func(k string) int { return metaInt(t, f, k) }
 	c := Config{Layers: meta("n_layer"), Dim: meta("n_embd"), Heads: meta("n_head"), Seq: meta("n_positions"),
 		Vocab: meta("vocab_size"), Batch: meta("batch")}
 	var plan []int
@@ -39,15 +33,28 @@ func loadGolden(t *testing.T, path string) (*Model, *safetensors.File, []int, []
 	if err := m.LoadWeights(f); err != nil {
 		t.Fatal(err)
 	}
-	ints := func(name string) []int32 {
-		tn, _ := f.Tensor(name)
-		v, err := tn.Int32s()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
+	return m, f, plan, fixtureInts(t, f, "tokens"), fixtureInts(t, f, "targets")
+}
+
+// metaInt returns the integer metadata value k of a fixture.
+func metaInt(t *testing.T, f *safetensors.File, k string) int {
+	t.Helper()
+	v, err := strconv.Atoi(f.Metadata[k])
+	if err != nil {
+		t.Fatalf("metadata %s: %v", k, err)
 	}
-	return m, f, plan, ints("tokens"), ints("targets")
+	return v
+}
+
+// fixtureInts returns the I32 tensor name of a fixture.
+func fixtureInts(t *testing.T, f *safetensors.File, name string) []int32 {
+	t.Helper()
+	tn, _ := f.Tensor(name)
+	v, err := tn.Int32s()
+	if err != nil {
+		t.Fatalf("tensor %s: %v", name, err)
+	}
+	return v
 }
 
 func floats(t *testing.T, f *safetensors.File, name string) []float32 {
@@ -75,23 +82,31 @@ func TestGoldenPyTorch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := float64(floats(t, f, "loss")[0]); math.Abs(loss-want) > 1e-5 {
-				t.Errorf("loss %.8f, want %.8f", loss, want)
-			}
-			m.Backward(1)
-			var worst float64
-			for _, tn := range m.Layout.Tensors {
-				want := floats(t, f, "grad."+tn.Name)
-				got := m.Grads.Data[tn.Offset : tn.Offset+tn.Size]
-				for i := range want {
-					d := math.Abs(float64(got[i] - want[i]))
-					worst = math.Max(worst, d)
-					if d > 2e-6 {
-						t.Fatalf("grad %s[%d] = %g, want %g", tn.Name, i, got[i], want[i])
-					}
-				}
-			}
-			t.Logf("loss %.8f, max gradient difference %.2g", loss, worst)
+			matchGolden(t, m, f, loss)
 		})
 	}
+}
+
+// matchGolden compares the loss of the last Forward of m, and the
+// gradients of Backward(1), with a fixture's loss and grad.<name> tensors:
+// loss within 1e-5, every gradient within 2e-6.
+func matchGolden(t *testing.T, m *Model, f *safetensors.File, loss float64) {
+	t.Helper()
+	if want := float64(floats(t, f, "loss")[0]); math.Abs(loss-want) > 1e-5 {
+		t.Errorf("loss %.8f, want %.8f", loss, want)
+	}
+	m.Backward(1)
+	var worst float64
+	for _, tn := range m.Layout.Tensors {
+		want := floats(t, f, "grad."+tn.Name)
+		got := m.Grads.Data[tn.Offset : tn.Offset+tn.Size]
+		for i := range want {
+			d := math.Abs(float64(got[i] - want[i]))
+			worst = math.Max(worst, d)
+			if d > 2e-6 {
+				t.Fatalf("grad %s[%d] = %g, want %g", tn.Name, i, got[i], want[i])
+			}
+		}
+	}
+	t.Logf("loss %.8f, max gradient difference %.2g", loss, worst)
 }

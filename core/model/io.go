@@ -56,7 +56,6 @@ type BertHFConfig struct {
 	TieWordEmbeddings     bool     `json:"tie_word_embeddings"`
 	HiddenDropoutProb     float64  `json:"hidden_dropout_prob"`
 	AttentionDropoutProb  float64  `json:"attention_probs_dropout_prob"`
-	PadTokenID            *int     `json:"pad_token_id,omitempty"`
 }
 
 // BertHF returns the Hugging Face BertConfig of c (dropout 0: the model
@@ -70,14 +69,25 @@ func (c Config) BertHF() BertHFConfig {
 	}
 }
 
-// HFJSON returns the Hugging Face config.json of c: GPT2Config or
-// BertConfig keys according to its architecture.
-func (c Config) HFJSON() ([]byte, error) {
+// ModelType returns the Hugging Face model_type of c: "gpt2" or "bert".
+func (c Config) ModelType() string {
 	if c.IsBERT() {
-		return json.MarshalIndent(c.BertHF(), "", "  ")
+		return "bert"
 	}
-	return json.MarshalIndent(c.HF(), "", "  ")
+	return "gpt2"
 }
+
+// HFValue returns the Hugging Face configuration of c for its
+// architecture: an HFConfig (GPT2Config) or a BertHFConfig.
+func (c Config) HFValue() any {
+	if c.IsBERT() {
+		return c.BertHF()
+	}
+	return c.HF()
+}
+
+// HFJSON returns the Hugging Face config.json of c (HFValue, indented).
+func (c Config) HFJSON() ([]byte, error) { return json.MarshalIndent(c.HFValue(), "", "  ") }
 
 // ParseHFConfig reads the model shape from the JSON of a Hugging Face
 // config.json: a GPT2Config (model_type "gpt2") or a BertConfig
@@ -97,7 +107,7 @@ func ParseHFConfig(b []byte, batch int) (Config, error) {
 		if err := json.Unmarshal(b, &h); err != nil {
 			return Config{}, err
 		}
-		c = Config{Arch: GPT, Layers: h.NLayer, Dim: h.NEmbd, Heads: h.NHead, Seq: h.NPositions, Vocab: h.VocabSize, Batch: batch}
+		c = Config{Layers: h.NLayer, Dim: h.NEmbd, Heads: h.NHead, Seq: h.NPositions, Vocab: h.VocabSize, Batch: batch}
 	case "bert":
 		var h BertHFConfig
 		if err := json.Unmarshal(b, &h); err != nil {

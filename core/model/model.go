@@ -229,6 +229,10 @@ func (m *Model) ForwardPadded(plan []int, tokens, targets []int32, lens []int, b
 	return sum / float64(m.count), nil
 }
 
+// Scored returns the number of targets the last Forward scored (those that
+// are not nn.IgnoreIndex): its loss is the mean over them.
+func (m *Model) Scored() int { return m.count }
+
 // Backward accumulates into Grads the gradient of scale × the loss of the
 // last Forward (scale is 1/k when k micro-batches are accumulated) and marks
 // the groups it touched. A block executed several times receives the sum of

@@ -26,40 +26,64 @@ func perturb(m *Model, rng *rand.Rand) {
 	}
 }
 
-func TestModelGradientCheck(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	m, err := New(tinyConfig(), 1)
-	if err != nil {
-		t.Fatal(err)
+// archCase is one architecture the model tests run on: a tiny shape and
+// how to draw targets (next tokens for GPT, MLM labels for BERT, with
+// optional padding).
+type archCase struct {
+	name string
+	c    Config
+	lens []int
+}
+
+func archCases() []archCase {
+	return []archCase{{"gpt", tinyConfig(), nil}, {"bert", tinyBERT(), nil}, {"bert padded", tinyBERT(), []int{6, 4}}}
+}
+
+func (a archCase) targets(rng *rand.Rand, c Config) []int32 {
+	if c.IsBERT() {
+		return mlmLabels(rng, c, a.lens)
 	}
-	perturb(m, rng)
-	c := m.Config
-	plan := []int{0, 0, 1}
-	tokens := randTokens(rng, c.Batch*c.Seq, c.Vocab)
-	targets := randTokens(rng, c.Batch*c.Seq, c.Vocab)
-	loss := func() float64 {
-		l, err := m.Forward(plan, tokens, targets, c.Batch, c.Seq)
+	return randTokens(rng, c.Batch*c.Seq, c.Vocab)
+}
+
+// TestModelGradientCheck compares every tensor's gradient with central
+// differences of the loss, on a shared plan.
+func TestModelGradientCheck(t *testing.T) {
+	for _, ac := range archCases() {
+		rng := rand.New(rand.NewPCG(1, 2))
+		m, err := New(ac.c, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return l
-	}
-	loss()
-	m.Backward(1)
-	grad := append([]float32(nil), m.Grads.Data...)
-	const h = 1e-2
-	for _, tn := range m.Layout.Tensors {
-		for k := 0; k < 4; k++ {
-			i := tn.Offset + rng.IntN(tn.Size)
-			orig := m.Params.Data[i]
-			m.Params.Data[i] = orig + h
-			lp := loss()
-			m.Params.Data[i] = orig - h
-			lm := loss()
-			m.Params.Data[i] = orig
-			num := (lp - lm) / (2 * h)
-			if ana := float64(grad[i]); math.Abs(num-ana) > 2e-4+2e-2*math.Abs(ana) {
-				t.Errorf("%s[%d]: analytic %.6g, numeric %.6g", tn.Name, i-tn.Offset, ana, num)
+		perturb(m, rng)
+		c := m.Config
+		plan := []int{0, 0, 1}
+		tokens := randTokens(rng, c.Batch*c.Seq, c.Vocab)
+		targets := ac.targets(rng, c)
+		loss := func() float64 {
+			l, err := m.ForwardPadded(plan, tokens, targets, ac.lens, c.Batch, c.Seq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return l
+		}
+		loss()
+		m.Backward(1)
+		grad := append([]float32(nil), m.Grads.Data...)
+		const h = 1e-2
+		for _, tn := range m.Layout.Tensors {
+			for k := 0; k < 4; k++ {
+				i := tn.Offset + rng.IntN(tn.Size)
+				orig := m.Params.Data[i]
+				m.Params.Data[i] = orig + h
+				lp := loss()
+				m.Params.Data[i] = orig - h
+				lm := loss()
+				m.Params.Data[i] = orig
+				num := (lp - lm) / (2 * h)
+				if ana := float64(grad[i]); math.Abs(num-ana) > 2e-4+2e-2*math.Abs(ana) {
+					t.Errorf("%s: %s[%d]: analytic %.6g, numeric %.6g", ac.name, tn.Name, i-tn.Offset, ana, num)
+				}
 			}
 		}
 	}
@@ -70,74 +94,77 @@ func TestModelGradientCheck(t *testing.T) {
 // of the first model's block 0: the shared block's gradient must equal the
 // sum of the two copies' gradients.
 func TestSharedBlockGradientIsSumOverUses(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	c := tinyConfig()
-	shared, _ := New(c, 1)
-	perturb(shared, rng)
-	c3 := c
-	c3.Layers = 3
-	unrolled, _ := New(c3, 2)
-	copy(unrolled.Params.WTE, shared.Params.WTE)
-	copy(unrolled.Params.WPE, shared.Params.WPE)
-	copy(unrolled.Params.LNFW, shared.Params.LNFW)
-	copy(unrolled.Params.LNFB, shared.Params.LNFB)
-	blk := func(m *Model, i int) []float32 { return m.Layout.GroupData(m.Params.Data, BlockGroup(i)) }
-	gblk := func(m *Model, i int) []float32 { return m.Layout.GroupData(m.Grads.Data, BlockGroup(i)) }
-	copy(blk(unrolled, 0), blk(shared, 0))
-	copy(blk(unrolled, 1), blk(shared, 0))
-	copy(blk(unrolled, 2), blk(shared, 1))
+	for _, ac := range archCases()[:2] {
+		rng := rand.New(rand.NewPCG(3, 4))
+		c := ac.c
+		shared, _ := New(c, 1)
+		perturb(shared, rng)
+		c3 := c
+		c3.Layers = 3
+		unrolled, _ := New(c3, 2)
+		sl, ul := shared.Layout, unrolled.Layout
+		copy(ul.GroupData(unrolled.Params.Data, EmbedGroup), sl.GroupData(shared.Params.Data, EmbedGroup))
+		copy(ul.GroupData(unrolled.Params.Data, ul.FinalGroup()), sl.GroupData(shared.Params.Data, sl.FinalGroup()))
+		blk := func(m *Model, i int) []float32 { return m.Layout.GroupData(m.Params.Data, BlockGroup(i)) }
+		gblk := func(m *Model, i int) []float32 { return m.Layout.GroupData(m.Grads.Data, BlockGroup(i)) }
+		copy(blk(unrolled, 0), blk(shared, 0))
+		copy(blk(unrolled, 1), blk(shared, 0))
+		copy(blk(unrolled, 2), blk(shared, 1))
 
-	tokens := randTokens(rng, c.Batch*c.Seq, c.Vocab)
-	targets := randTokens(rng, c.Batch*c.Seq, c.Vocab)
-	l1, _ := shared.Forward([]int{0, 0, 1}, tokens, targets, c.Batch, c.Seq)
-	shared.Backward(1)
-	l2, _ := unrolled.Forward([]int{0, 1, 2}, tokens, targets, c.Batch, c.Seq)
-	unrolled.Backward(1)
-	if math.Abs(l1-l2) > 1e-6 {
-		t.Fatalf("losses differ: shared %v, unrolled %v", l1, l2)
-	}
-	g0, u0, u1 := gblk(shared, 0), gblk(unrolled, 0), gblk(unrolled, 1)
-	for i := range g0 {
-		if want := u0[i] + u1[i]; math.Abs(float64(g0[i]-want)) > 1e-5*(1+math.Abs(float64(want))) {
-			t.Fatalf("shared grad[%d] = %g, want %g", i, g0[i], want)
+		tokens := randTokens(rng, c.Batch*c.Seq, c.Vocab)
+		targets := ac.targets(rng, c)
+		l1, _ := shared.Forward([]int{0, 0, 1}, tokens, targets, c.Batch, c.Seq)
+		shared.Backward(1)
+		l2, _ := unrolled.Forward([]int{0, 1, 2}, tokens, targets, c.Batch, c.Seq)
+		unrolled.Backward(1)
+		if math.Abs(l1-l2) > 1e-6 {
+			t.Fatalf("%s: losses differ: shared %v, unrolled %v", ac.name, l1, l2)
 		}
-	}
-	g1, u2 := gblk(shared, 1), gblk(unrolled, 2)
-	for i := range g1 {
-		if math.Abs(float64(g1[i]-u2[i])) > 1e-5*(1+math.Abs(float64(u2[i]))) {
-			t.Fatalf("block 1 grad[%d] = %g, want %g", i, g1[i], u2[i])
+		g0, u0, u1 := gblk(shared, 0), gblk(unrolled, 0), gblk(unrolled, 1)
+		for i := range g0 {
+			if want := u0[i] + u1[i]; math.Abs(float64(g0[i]-want)) > 1e-5*(1+math.Abs(float64(want))) {
+				t.Fatalf("%s: shared grad[%d] = %g, want %g", ac.name, i, g0[i], want)
+			}
+		}
+		g1, u2 := gblk(shared, 1), gblk(unrolled, 2)
+		for i := range g1 {
+			if math.Abs(float64(g1[i]-u2[i])) > 1e-5*(1+math.Abs(float64(u2[i]))) {
+				t.Fatalf("%s: block 1 grad[%d] = %g, want %g", ac.name, i, g1[i], u2[i])
+			}
 		}
 	}
 }
 
 func TestUnusedAndFrozenBlocksGetNoGradient(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	c := tinyConfig()
-	c.Layers = 3
-	m, _ := New(c, 1)
-	m.Frozen[BlockGroup(1)] = true
-	tokens := randTokens(rng, c.Batch*c.Seq, c.Vocab)
-	if _, err := m.Forward([]int{0, 1, 1}, tokens, tokens, c.Batch, c.Seq); err != nil {
-		t.Fatal(err)
-	}
-	m.Backward(1)
-	want := []bool{true, true, false, false, true} // embeddings, h.0, h.1 (frozen), h.2 (unused), ln_f
-	for g, w := range want {
-		if m.Touched[g] != w {
-			t.Errorf("group %s touched = %v, want %v", m.Layout.Groups[g].Name, m.Touched[g], w)
+	for _, ac := range archCases()[:2] {
+		rng := rand.New(rand.NewPCG(5, 6))
+		c := ac.c
+		c.Layers = 3
+		m, _ := New(c, 1)
+		m.Frozen[BlockGroup(1)] = true
+		tokens := randTokens(rng, c.Batch*c.Seq, c.Vocab)
+		if _, err := m.Forward([]int{0, 1, 1}, tokens, ac.targets(rng, c), c.Batch, c.Seq); err != nil {
+			t.Fatal(err)
 		}
-		if !w {
-			for _, v := range m.Layout.GroupData(m.Grads.Data, g) {
-				if v != 0 {
-					t.Fatalf("group %s has a non-zero gradient", m.Layout.Groups[g].Name)
+		m.Backward(1)
+		want := []bool{true, true, false, false, true} // embeddings, block 0, block 1 (frozen), block 2 (unused), head
+		for g, w := range want {
+			if m.Touched[g] != w {
+				t.Errorf("%s: group %s touched = %v, want %v", ac.name, m.Layout.Groups[g].Name, m.Touched[g], w)
+			}
+			if !w {
+				for _, v := range m.Layout.GroupData(m.Grads.Data, g) {
+					if v != 0 {
+						t.Fatalf("%s: group %s has a non-zero gradient", ac.name, m.Layout.Groups[g].Name)
+					}
 				}
 			}
 		}
-	}
-	m.ZeroGrad()
-	for i, v := range m.Grads.Data {
-		if v != 0 {
-			t.Fatalf("grad[%d] = %g after ZeroGrad", i, v)
+		m.ZeroGrad()
+		for i, v := range m.Grads.Data {
+			if v != 0 {
+				t.Fatalf("%s: grad[%d] = %g after ZeroGrad", ac.name, i, v)
+			}
 		}
 	}
 }

@@ -11,13 +11,19 @@ import (
 	"time"
 
 	"workbench/core/ckpt"
+	"workbench/core/model"
+	"workbench/core/safetensors"
 )
 
-// InitFrom replaces the model's weights by those of a Hugging Face GPT-2
-// safetensors file (names with or without the "transformer." prefix) or a
+// InitFrom replaces the model's weights by those of a Hugging Face
+// safetensors file (GPT-2, names with or without the "transformer." prefix,
+// or BertForMaskedLM) or a
 // checkpoint's weights, verified in full (see ckpt.LoadFile). The shapes
 // must match.
 func (t *Trainer) InitFrom(path string) error {
+	if err := checkBERTPositions(path, t.Model.Config, t.Config.Seq); err != nil {
+		return err
+	}
 	if err := ckpt.LoadFile(path, t.Model); err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
@@ -206,4 +212,21 @@ func (r *Run) finalCheckpoint() error {
 	}
 	_, err := r.WriteCheckpoint()
 	return err
+}
+
+// checkBERTPositions reports a BERT weights file at path that has fewer
+// position embeddings (max_position_embeddings) than the run's sequence
+// length seq. Other files, and unreadable ones, are left to ckpt.LoadFile.
+func checkBERTPositions(path string, c model.Config, seq int) error {
+	if !c.IsBERT() {
+		return nil
+	}
+	f, err := safetensors.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	if pe, ok := f.Tensor("bert.embeddings.position_embeddings.weight"); ok && len(pe.Shape) == 2 && pe.Shape[0] < seq {
+		return fmt.Errorf("init %s: --seq %d is longer than the model's max_position_embeddings %d", path, seq, pe.Shape[0])
+	}
+	return nil
 }

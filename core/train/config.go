@@ -11,8 +11,11 @@ import (
 	"slices"
 	"strings"
 
+	"workbench/core/data"
+	"workbench/core/flops"
 	"workbench/core/model"
 	"workbench/core/optim"
+	"workbench/core/tokenize"
 )
 
 // Config is every setting of a run. The JSON names are those of the
@@ -30,6 +33,13 @@ type Config struct {
 	// trained with.
 	Tokenizer     string `json:"tokenizer"`
 	TokenizerHash string `json:"tokenizer_hash"`
+
+	// Arch is the architecture: gpt (causal LM) or bert (masked LM, as
+	// Hugging Face's BertForMaskedLM). Empty means gpt.
+	Arch string `json:"arch"`
+	// MaskRate is the fraction of non-special positions a BERT sequence
+	// masks (data.MLM).
+	MaskRate float64 `json:"mask_rate"`
 
 	Layers int `json:"layers"` // target depth L (physical blocks)
 	Dim    int `json:"dim"`
@@ -124,6 +134,7 @@ type Config struct {
 func Defaults() Config {
 	return Config{
 		Data: "datasets/tinyshakespeare.txt", ValFrac: 0.1, Tokenizer: "bytes",
+		Arch: "gpt", MaskRate: data.DefaultMaskRate,
 		Layers: 6, Dim: 256, Heads: 8, Seq: 128, Batch: 16, Accum: 1,
 		Steps: 600, LR: 1e-3, MinLR: 1e-4, Warmup: 0.025, WeightDecay: 0.01, Clip: 1,
 		Seed: 1, EvalEvery: 100, EvalBatches: 8, LogEvery: 1,
@@ -172,10 +183,47 @@ func (c *Config) DerivedMethod() string {
 	return "baseline"
 }
 
-// ModelConfig returns the model shape of c (vocabulary of the byte
-// tokenizer).
+// ModelConfig returns the model shape of c with vocabulary vocab (see
+// ModelVocab). A GPT's Arch is left empty (model.Config's zero value).
 func (c *Config) ModelConfig(vocab int) model.Config {
-	return model.Config{Layers: c.Layers, Dim: c.Dim, Heads: c.Heads, Seq: c.Seq, Vocab: vocab, Batch: c.Batch}
+	mc := model.Config{Layers: c.Layers, Dim: c.Dim, Heads: c.Heads, Seq: c.Seq, Vocab: vocab, Batch: c.Batch}
+	if c.Arch != "" && c.Arch != string(model.GPT) {
+		mc.Arch = model.Arch(c.Arch) // BERT, or an unknown name Validate reports
+	}
+	return mc
+}
+
+// IsBERT reports whether c trains a BERT.
+func (c *Config) IsBERT() bool { return c.Arch == string(model.BERT) }
+
+// MLM returns the masking of a BERT run with tokenizer tok (data.NewMLM).
+func (c *Config) MLM(tok tokenize.Tokenizer) (data.MLM, error) { return data.NewMLM(tok, c.MaskRate) }
+
+// ModelVocab returns the vocabulary of the model c trains with tokenizer
+// tok: the tokenizer's, and for a BERT on bytes the four special tokens
+// after it (data.VocabBytesBERT). A BERT whose tokenizer lacks [CLS],
+// [SEP], [MASK] or [PAD] is an error.
+func (c *Config) ModelVocab(tok tokenize.Tokenizer) (int, error) {
+	if !c.IsBERT() {
+		return tok.VocabSize(), nil
+	}
+	m, err := c.MLM(tok)
+	if err != nil {
+		return 0, err
+	}
+	return m.Vocab, nil
+}
+
+// MicroFlops returns the training FLOPs of one micro-batch at executed
+// depth depth with vocabulary vocab (package flops): for BERT the MLM head
+// is counted on the expected number of scored positions,
+// MaskRate·Batch·(Seq−2).
+func (c *Config) MicroFlops(depth, vocab int) float64 {
+	if c.IsBERT() {
+		scored := int(math.Round(c.MaskRate * float64(c.Batch*data.TextLen(c.Seq))))
+		return flops.TrainMLM(c.Batch, c.Seq, depth, c.Dim, vocab, scored)
+	}
+	return flops.Train(c.Batch, c.Seq, depth, c.Dim, vocab)
 }
 
 // stages returns the stage list, defaulting to one full-depth stage.
@@ -193,6 +241,14 @@ func (c *Config) Validate() error {
 	}
 	if err := c.ModelConfig(256).Validate(); err != nil {
 		return err
+	}
+	if c.IsBERT() {
+		if err := data.ByteMLM(c.MaskRate).Validate(); err != nil {
+			return err
+		}
+		if c.Seq < 3 {
+			return fmt.Errorf("seq must be at least 3 for bert ([CLS] token [SEP]), got %d", c.Seq)
+		}
 	}
 	switch {
 	case c.ValFrac <= 0 || c.ValFrac >= 1:

@@ -101,8 +101,16 @@ func ReadModelConfig(modelPath string, tok tokenize.Tokenizer, batch int) (model
 	if err != nil {
 		return cfg, err
 	}
-	if cfg.Vocab != tok.VocabSize() {
-		return cfg, fmt.Errorf("model vocabulary is %d but tokenizer %s has %d", cfg.Vocab, tok.Name(), tok.VocabSize())
+	want := tok.VocabSize()
+	if cfg.IsBERT() {
+		mlm, err := data.NewMLM(tok, data.DefaultMaskRate)
+		if err != nil {
+			return cfg, err
+		}
+		want = mlm.Vocab
+	}
+	if cfg.Vocab != want {
+		return cfg, fmt.Errorf("model vocabulary is %d but tokenizer %s gives %d for a %s model", cfg.Vocab, tok.Name(), want, cfg.ArchName())
 	}
 	return cfg, nil
 }
@@ -160,4 +168,41 @@ func EvalText(m *model.Model, tokens data.Tokens, bytes int) (TextLoss, error) {
 		return TextLoss{}, err
 	}
 	return TextLoss{Tokens: n, Loss: loss, BitsPerByte: data.BitsPerByte(loss, tokens.Len(), bytes)}, nil
+}
+
+// EvalMasked returns the mean MLM loss of a BERT m running plan over
+// masked sequences of the model's length (inputs, labels and lens as
+// data.MLM.Strided returns them), weighting each position the same, and
+// the number of scored positions.
+func EvalMasked(m *model.Model, plan []int, inputs, labels []int32, lens []int) (float64, int, error) {
+	T, B := m.Config.Seq, m.Config.Batch
+	if len(inputs) != len(lens)*T || len(labels) != len(inputs) {
+		return 0, 0, fmt.Errorf("%d inputs and %d labels for %d sequences of %d positions", len(inputs), len(labels), len(lens), T)
+	}
+	var sum float64
+	var n int
+	for s := 0; s < len(lens); s += B {
+		b := min(B, len(lens)-s)
+		l, err := m.ForwardPadded(plan, inputs[s*T:(s+b)*T], labels[s*T:(s+b)*T], lens[s:s+b], b, T)
+		if err != nil {
+			return 0, 0, err
+		}
+		sum += l * float64(m.Scored())
+		n += m.Scored()
+	}
+	if n == 0 {
+		return 0, 0, fmt.Errorf("no position of the %d sequences was masked", len(lens))
+	}
+	return sum / float64(n), n, nil
+}
+
+// EvalMLM masks tokens into strided sequences of the model's length (every
+// token in exactly one sequence; masks drawn with EvalMaskSeed) and returns
+// EvalMasked's loss and count.
+func EvalMLM(m *model.Model, plan []int, tokens data.Tokens, mlm data.MLM) (float64, int, error) {
+	if tokens.Len() < 1 {
+		return 0, 0, fmt.Errorf("no tokens to evaluate")
+	}
+	in, labels, lens := mlm.Strided(tokens, m.Config.Seq, EvalMaskSeed)
+	return EvalMasked(m, plan, in, labels, lens)
 }

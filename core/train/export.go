@@ -2,10 +2,14 @@ package train
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"workbench/core/ckpt"
+	"workbench/core/data"
+	"workbench/core/fsutil"
 	"workbench/core/model"
 	"workbench/core/tokenize"
 )
@@ -78,7 +82,24 @@ func ExportHF(c *ckpt.Checkpoint, hooks Hooks, dir string) error {
 	if err != nil {
 		return err
 	}
+	if err := writeVocab(dir, flat, tok); err != nil {
+		return err
+	}
 	return model.WriteHFConfig(filepath.Join(dir, "config.json"), flat)
+}
+
+// writeVocab writes the vocabulary of a BERT on bytes (whose special
+// tokens the byte tokenizer's tokenizer.json does not hold), one token per
+// line in id order, to dir/vocab.txt as Hugging Face's BERT tokenizers read
+// it (see data.ByteVocabBERT). Other models need none.
+func writeVocab(dir string, c model.Config, tok tokenize.Tokenizer) error {
+	if !c.IsBERT() || tok.Name() != tokenize.Bytes().Name() {
+		return nil
+	}
+	return fsutil.WriteFileAtomic(filepath.Join(dir, "vocab.txt"), 0o644, func(w io.Writer) error {
+		_, err := io.WriteString(w, strings.Join(data.ByteVocabBERT(), "\n")+"\n")
+		return err
+	})
 }
 
 func isIdentity(p []int) bool {

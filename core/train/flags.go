@@ -21,6 +21,8 @@ func BindFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.Data, "data", c.Data, "training text file, or token directory of workbench data encode (the default corpus is compiled in)")
 	fs.Var(finiteFloat{&c.ValFrac}, "val-frac", "last `fraction` of a text file used for validation")
 	fs.StringVar(&c.Tokenizer, "tokenizer", c.Tokenizer, "bytes, gpt2, or the path of a Hugging Face tokenizer.json")
+	fs.StringVar(&c.Arch, "arch", c.Arch, "architecture: gpt (causal LM) or bert (masked LM)")
+	fs.Var(finiteFloat{&c.MaskRate}, "mask-rate", "bert: `fraction` of non-special positions masked, in (0, 1)")
 	fs.IntVar(&c.Layers, "layers", c.Layers, "target depth (physical blocks)")
 	fs.IntVar(&c.Dim, "dim", c.Dim, "model width d_model")
 	fs.IntVar(&c.Heads, "heads", c.Heads, "attention heads")
@@ -59,7 +61,7 @@ func BindFlags(fs *flag.FlagSet, c *Config) {
 	fs.BoolVar(&c.Force, "force", c.Force, "resume even if sources, data or training settings differ from the checkpoint's")
 	fs.StringVar(&c.GrowFrom, "grow-from", c.GrowFrom, "start from a trained shallower model of the same width (run directory or checkpoint), grown by --expander to the first stage")
 	fs.BoolVar(&c.GrowFromFlops, "grow-from-flops", c.GrowFromFlops, "count the FLOPs that trained the --grow-from model toward the budget")
-	fs.StringVar(&c.Init, "init", c.Init, "initial weights: a Hugging Face GPT-2 safetensors file (with or without the transformer. prefix)")
+	fs.StringVar(&c.Init, "init", c.Init, "initial weights: a Hugging Face GPT-2 (with or without the transformer. prefix) or BertForMaskedLM safetensors file")
 }
 
 // finiteFloat is a float64 flag that takes only finite numbers.

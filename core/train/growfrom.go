@@ -79,7 +79,7 @@ func loadGrown(path string) (*grownModel, error) {
 		copy(g.model.Params.Data, c.Params)
 		g.flops = state.Flops
 		cfgJSON = c.Config
-		g.arch = g.model.Config.HF().ModelType
+		g.arch = g.model.Config.ModelType()
 	}
 	var meta map[string]any
 	if err := json.Unmarshal(cfgJSON, &meta); err != nil {
@@ -135,7 +135,7 @@ func (t *Trainer) GrowFrom(path string) (int, error) {
 	if small.Vocab != big.Vocab {
 		why = append(why, "vocabulary differs")
 	}
-	arch := big.HF().ModelType
+	arch := big.ModelType()
 	if g.arch != "" && g.arch != arch {
 		why = append(why, "architecture differs")
 	}

@@ -409,7 +409,7 @@ func (r *Run) writeConfig() error {
 		}
 		return json.Unmarshal(b, &out)
 	}
-	if err := errors.Join(put(r.Model.Config.HF()), put(r.Config)); err != nil {
+	if err := errors.Join(put(r.Model.Config.HFValue()), put(r.Config)); err != nil {
 		return fmt.Errorf("writing %s: %w", filepath.Join(r.Dir, runlog.ConfigFile), err)
 	}
 	out["data_sha256"] = r.Data.SHA256
@@ -581,7 +581,13 @@ func (r *Run) Finish(interrupted bool) error {
 	if err != nil {
 		return err
 	}
-	loss, n, err := EvalStream(r.Model, plan, r.Data.Val)
+	var loss float64
+	var n int
+	if r.Config.IsBERT() {
+		loss, n, err = EvalMLM(r.Model, plan, r.Data.Val, r.mlm)
+	} else {
+		loss, n, err = EvalStream(r.Model, plan, r.Data.Val)
+	}
 	if err != nil {
 		return err
 	}
@@ -591,6 +597,9 @@ func (r *Run) Finish(interrupted bool) error {
 		TokensPerSec: float64(r.Tokens) / math.Max(r.WallSeconds, 1e-9),
 	}
 	if err := r.SaveModel(filepath.Join(r.Dir, "model.safetensors")); err != nil {
+		return err
+	}
+	if err := writeVocab(r.Dir, r.Model.Config, r.Data.Tokenizer); err != nil {
 		return err
 	}
 	if err := writeJSON(filepath.Join(r.Dir, runlog.SummaryFile), s); err != nil {

@@ -345,8 +345,15 @@ func equalInts(a, b []int) bool {
 func TestStateRestoreContinuesExactly(t *testing.T) {
 	c := smallConfig(t, shakespeare)
 	c.Layers, c.Stages, c.StageEnds, c.Steps = 4, []int{1, 2, 4}, []float64{0.25, 0.5}, 10
-	full := trainLosses(t, c, apolloHooks())
+	checkRestoreContinues(t, c)
+}
 
+// checkRestoreContinues trains c with expansions, restores a second
+// trainer from the first one's state after 4 steps and requires the
+// remaining losses to equal the uninterrupted run's bit for bit.
+func checkRestoreContinues(t *testing.T, c Config) {
+	t.Helper()
+	full := trainLosses(t, c, apolloHooks())
 	a, _ := New(c, apolloHooks())
 	for a.Step < 4 {
 		if n := a.DueExpansion(); n > 0 {

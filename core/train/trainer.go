@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"workbench/core/data"
-	"workbench/core/flops"
 	"workbench/core/grow"
 	"workbench/core/kern"
 	"workbench/core/model"
@@ -57,7 +56,8 @@ type Trainer struct {
 	// WallSeconds is the training time so far, evaluation excluded.
 	WallSeconds float64
 
-	batcher        *data.Batcher
+	batcher        batcher
+	mlm            data.MLM // BERT's masking
 	depthRNG       *rand.PCG
 	depthRand      *rand.Rand
 	inputs, target []int32
@@ -69,6 +69,18 @@ type Trainer struct {
 	microPlans     [][]int // plan of each micro-batch of the current step
 	planBuf        [][]int // storage of plan plugins' answers, one per micro-batch
 }
+
+// batcher draws training batches (GPT: windows and next tokens; BERT:
+// masked sequences and labels) from a generator whose state resumes.
+type batcher interface {
+	Next(inputs, targets []int32)
+	MarshalBinary() ([]byte, error)
+	UnmarshalBinary([]byte) error
+}
+
+// EvalMaskSeed seeds the masks of BERT's validation sequences and of
+// workbench eval, so every evaluation scores the same positions.
+const EvalMaskSeed = 1234
 
 // StepResult reports one optimizer step.
 type StepResult struct {
@@ -108,7 +120,12 @@ func New(cfg Config, hooks Hooks) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := model.New(cfg.ModelConfig(tok.VocabSize()), cfg.Seed)
+	vocab, err := cfg.ModelVocab(tok)
+	if err != nil {
+		ds.Close()
+		return nil, err
+	}
+	m, err := model.New(cfg.ModelConfig(vocab), cfg.Seed)
 	if err != nil {
 		ds.Close()
 		return nil, err
@@ -119,7 +136,6 @@ func New(cfg Config, hooks Hooks) (*Trainer, error) {
 		Opt:      optim.NewAdamW(m.Layout, cfg.WeightDecay),
 		Data:     ds,
 		Hooks:    hooks,
-		batcher:  data.NewBatcher(ds.Train, cfg.Batch, cfg.Seq, cfg.Seed),
 		depthRNG: rand.NewPCG(cfg.Seed, 0x6465707468),
 		inputs:   make([]int32, cfg.Batch*cfg.Seq),
 		target:   make([]int32, cfg.Batch*cfg.Seq),
@@ -133,7 +149,20 @@ func New(cfg Config, hooks Hooks) (*Trainer, error) {
 		t.planBuf[i] = make([]int, 0, cfg.Layers)
 	}
 	t.depthRand = rand.New(t.depthRNG)
-	t.valX, t.valY = data.Windows(ds.Val, cfg.EvalBatches*cfg.Batch, cfg.Seq)
+	if cfg.IsBERT() {
+		if t.mlm, err = cfg.MLM(tok); err != nil {
+			ds.Close()
+			return nil, err
+		}
+		if t.batcher, err = data.NewMLMBatcher(ds.Train, cfg.Batch, cfg.Seq, cfg.Seed, t.mlm); err != nil {
+			ds.Close()
+			return nil, err
+		}
+		t.valX, t.valY = t.mlm.Windows(ds.Val, cfg.EvalBatches*cfg.Batch, cfg.Seq, EvalMaskSeed)
+	} else {
+		t.batcher = data.NewBatcher(ds.Train, cfg.Batch, cfg.Seq, cfg.Seed)
+		t.valX, t.valY = data.Windows(ds.Val, cfg.EvalBatches*cfg.Batch, cfg.Seq)
+	}
 	t.Real = cfg.stages()[0]
 	if len(cfg.stages()) > 1 && hooks.Expand == nil {
 		return nil, fmt.Errorf("stages %s need an expander", ints(cfg.stages()))
@@ -285,7 +314,7 @@ func (t *Trainer) TrainStep() (StepResult, error) {
 		}
 		t.microPlans[micro] = plan
 		t.sampled[micro] = len(plan)
-		stepFlops += flops.Train(c.Batch, c.Seq, len(plan), c.Dim, t.Model.Config.Vocab)
+		stepFlops += c.MicroFlops(len(plan), t.Model.Config.Vocab)
 	}
 	// The schedule uses the progress reached at the end of this step.
 	var progress float64

@@ -5,7 +5,6 @@ import (
 	"math"
 	"sort"
 
-	"workbench/core/flops"
 	"workbench/core/tokenize"
 	"workbench/core/train"
 	"workbench/core/wb/internal/env"
@@ -96,17 +95,22 @@ func FlopsPerStep(cfg TrainConfig) float64 {
 
 // flopsAt returns the FLOPs of one step of cfg at executed depth depth.
 func flopsAt(cfg TrainConfig, depth int) float64 {
-	return float64(cfg.Accum) * flops.Train(cfg.Batch, cfg.Seq, depth, cfg.Dim, vocabOf(cfg))
+	return float64(cfg.Accum) * cfg.MicroFlops(depth, vocabOf(cfg))
 }
 
-// vocabOf returns the vocabulary size of cfg's tokenizer. A tokenizer
-// that does not load counts as bytes here; training reports it.
+// vocabOf returns the vocabulary size of cfg's model with its tokenizer
+// (for BERT on bytes, with the special tokens). A tokenizer that does not
+// load counts as bytes here; training reports it.
 func vocabOf(cfg TrainConfig) int {
 	tok, err := tokenize.Load(cfg.Tokenizer)
 	if err != nil {
-		return tokenize.Bytes().VocabSize()
+		tok = tokenize.Bytes()
 	}
-	return tok.VocabSize()
+	v, err := cfg.ModelVocab(tok)
+	if err != nil {
+		return tok.VocabSize()
+	}
+	return v
 }
 
 // SameBudget returns cfg set up to spend the compute of a full-depth run
