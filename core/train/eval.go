@@ -101,16 +101,18 @@ func ReadModelConfig(modelPath string, tok tokenize.Tokenizer, batch int) (model
 	if err != nil {
 		return cfg, err
 	}
-	want := tok.VocabSize()
 	if cfg.IsBERT() {
 		mlm, err := data.NewMLM(tok, data.DefaultMaskRate)
 		if err != nil {
 			return cfg, err
 		}
-		want = mlm.Vocab
+		if cfg.Vocab != mlm.Vocab {
+			return cfg, fmt.Errorf("model vocabulary is %d but tokenizer %s with BERT's special tokens has %d", cfg.Vocab, tok.Name(), mlm.Vocab)
+		}
+		return cfg, nil
 	}
-	if cfg.Vocab != want {
-		return cfg, fmt.Errorf("model vocabulary is %d but tokenizer %s gives %d for a %s model", cfg.Vocab, tok.Name(), want, cfg.ArchName())
+	if cfg.Vocab != tok.VocabSize() {
+		return cfg, fmt.Errorf("model vocabulary is %d but tokenizer %s has %d", cfg.Vocab, tok.Name(), tok.VocabSize())
 	}
 	return cfg, nil
 }
