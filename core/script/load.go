@@ -330,6 +330,10 @@ func (c *checker) checkSource() {
 					c.errorf(n.X.Pos(), "range over a function is not supported by the %s interpreter; call the function with a callback instead", noun)
 				}
 			}
+		case *ast.AssignStmt:
+			if n.Tok == token.ASSIGN && len(n.Lhs) > 1 && len(n.Rhs) == len(n.Lhs) && callsFunction(info, n.Rhs) {
+				c.errorf(n.Pos(), "the %s interpreter mis-assigns a multiple assignment whose right side calls a function (a value can land in the wrong variable); write one assignment per statement", noun)
+			}
 		case *ast.CallExpr:
 			if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok {
 				if b, ok := info.Uses[id].(*types.Builtin); ok {
@@ -354,6 +358,26 @@ func (c *checker) checkSource() {
 		}
 		return true
 	})
+}
+
+// callsFunction reports whether any of exprs contains a function call
+// other than a type conversion or a builtin.
+func callsFunction(info *types.Info, exprs []ast.Expr) bool {
+	found := false
+	for _, e := range exprs {
+		ast.Inspect(e, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || found {
+				return !found
+			}
+			if tv, ok := info.Types[call.Fun]; ok && (tv.IsType() || tv.IsBuiltin()) {
+				return true
+			}
+			found = true
+			return false
+		})
+	}
+	return found
 }
 
 // checkMain reports a script that is not package main with func main().

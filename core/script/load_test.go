@@ -106,6 +106,9 @@ func TestErrors(t *testing.T) {
 		{"max builtin", KindSampler, "testdata/usesmax.go", []string{
 			"testdata/usesmax.go:7:9: the plugin interpreter has no builtin max",
 		}},
+		{"multiple assignment with a call", KindSampler, "testdata/tupleassign.go", []string{
+			"testdata/tupleassign.go:12:2: the plugin interpreter mis-assigns a multiple assignment whose right side calls a function",
+		}},
 		{"non-parameter export", KindSampler, "testdata/badparam.go", []string{
 			"testdata/badparam.go:6:5: exported variable Weights has type []float64; plugin parameters must be float64, int, bool or string",
 		}},
