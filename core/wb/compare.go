@@ -2,6 +2,8 @@ package wb
 
 import (
 	"errors"
+	"fmt"
+	"math"
 
 	"workbench/core/wb/internal/env"
 )
@@ -76,6 +78,10 @@ func CompareWith(opt CompareOptions, runs ...string) (Comparison, error) {
 	s.CheckStopped()
 	if len(runs) == 0 {
 		return Comparison{}, errors.New("wb.Compare: no runs given")
+	}
+	if s.Plan {
+		fmt.Fprintf(s.Stderr, "plan: not comparing %d runs (nothing was trained)\n", len(runs))
+		return Comparison{Target: math.NaN()}, nil
 	}
 	if env.Compare == nil {
 		return Comparison{}, errNoEngine
