@@ -239,4 +239,3 @@ func (t *Trainer) plan(w io.Writer, batches bool, res *PlanResult) error {
 func (t *Trainer) SaveModelFull(path string) error {
 	return t.Model.WriteSafetensors(path, map[string]string{"format": "pt", "source": PlanFormat})
 }
-
