@@ -140,6 +140,8 @@ func WritePlan(cfg Config, hooks Hooks, dir string, batches bool) (PlanResult, e
 	conf["plan_steps"] = res.Steps
 	conf["plan_batches"] = batches
 	conf["vocab_size"] = t.Model.Config.Vocab
+	conf["train_tokens"] = len(t.Data.Train)
+	conf["val_tokens"] = len(t.Data.Val)
 	if err := writeJSON(filepath.Join(dir, PlanConfigFile), conf); err != nil {
 		return res, err
 	}
