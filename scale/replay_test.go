@@ -1,0 +1,323 @@
+package scale
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"workbench/core/grow"
+	"workbench/core/safetensors"
+	"workbench/core/train"
+	"workbench/core/wb"
+	expinterp "workbench/plugins/expanders/interpolate"
+	"workbench/plugins/expanders/stack"
+	"workbench/plugins/samplers/lvps"
+	shareinterp "workbench/plugins/sharemaps/interpolate"
+)
+
+const corpus = "../datasets/tinyshakespeare.txt"
+
+// python returns an interpreter with torch and numpy, or skips the test
+// (fails it when CI=true: CI installs them).
+func python(t *testing.T) string {
+	t.Helper()
+	cands := []string{os.Getenv("WORKBENCH_PYTHON"), "/usr/bin/python3", "python3"}
+	for _, c := range cands {
+		if c == "" {
+			continue
+		}
+		if exec.Command(c, "-c", "import torch, numpy").Run() == nil {
+			return c
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("no python3 with torch and numpy (apt-get install -y python3-torch python3-numpy, or set WORKBENCH_PYTHON)")
+	}
+	t.Skip("no python3 with torch and numpy; skipping the replay equality test")
+	return ""
+}
+
+// apolloConfig is a small Apollo run at the FLOPs budget of 40 full-depth
+// steps: stages 1,2,4 with LVPS sampling and interpolation.
+func apolloConfig() (train.Config, train.Hooks) {
+	c := train.Defaults()
+	c.Data, c.Layers, c.Dim, c.Heads, c.Seq, c.Batch = corpus, 4, 32, 2, 16, 4
+	c.Steps, c.EvalEvery, c.EvalBatches, c.LogEvery, c.Warmup = 40, 20, 2, 1, 0.1
+	c.Stages, c.StageEnds = []int{1, 2, 4}, []float64{0.2, 0.5}
+	c.Sampler, c.ShareMap, c.Expander, c.OptState, c.Method = "lvps", "interpolate", "interpolate", "keep", "apollo"
+	c = wb.SameBudget(c)
+	return c, train.Hooks{
+		Sample: func(s grow.SampleState) (int, error) { return lvps.Sample(s), nil },
+		Share:  func(real, depth int) ([]int, error) { return shareinterp.Share(real, depth), nil },
+		Expand: func(o, n int) ([]int, error) { return expinterp.Expand(o, n), nil },
+	}
+}
+
+// stackConfig is StackBERT-style stacking with the optimizer state reset
+// at each expansion.
+func stackConfig() (train.Config, train.Hooks) {
+	c := train.Defaults()
+	c.Data, c.Layers, c.Dim, c.Heads, c.Seq, c.Batch = corpus, 4, 32, 2, 16, 4
+	c.Steps, c.EvalEvery, c.EvalBatches, c.LogEvery, c.Warmup = 40, 20, 2, 1, 0.1
+	c.Stages, c.StageEnds = []int{1, 2, 4}, []float64{0.3, 0.6}
+	c.Expander, c.OptState, c.Method = "stack", "reset", "stack"
+	return c, train.Hooks{Expand: func(o, n int) ([]int, error) { return stack.Expand(o, n), nil }}
+}
+
+// goRun trains c on the Go engine into dir.
+func goRun(t *testing.T, c train.Config, h train.Hooks, dir string) {
+	t.Helper()
+	c.Out = dir
+	tr, err := train.New(c, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := train.Start(tr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := r.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeTokens writes the token directory of the byte-tokenized corpus,
+// split as data.Load splits a text file.
+func writeTokens(t *testing.T, dir string, valFrac float64) {
+	t.Helper()
+	text, err := os.ReadFile(corpus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nVal := int(float64(len(text)) * valFrac)
+	cut := len(text) - nVal
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, part := range map[string][]byte{"train.bin": text[:cut], "val.bin": text[cut:]} {
+		b := make([]byte, 2*len(part))
+		for i, c := range part {
+			binary.LittleEndian.PutUint16(b[2*i:], uint16(c))
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	meta := map[string]any{"format": "workbench-tokens/1", "tokenizer": "bytes", "tokenizer_hash": "", "vocab_size": 256,
+		"dtype": "uint16", "split": "bytes", "val_frac": valFrac,
+		"train": map[string]int{"tokens": cut, "bytes": cut}, "val": map[string]int{"tokens": nVal, "bytes": nVal}}
+	b, _ := json.Marshal(meta)
+	if err := os.WriteFile(filepath.Join(dir, "meta.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// freePort returns a TCP port free at the time of the call.
+func freePort(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
+
+// replay runs scale/replay.py on world ranks, started as torchrun would
+// start them, and returns rank 0's output.
+func replay(t *testing.T, py string, world int, args ...string) (string, error) {
+	t.Helper()
+	return startReplay(t, py, world, args...)()
+}
+
+// startReplay starts scale/replay.py on world ranks and returns the
+// function that waits for them and returns rank 0's output.
+func startReplay(t *testing.T, py string, world int, args ...string) func() (string, error) {
+	t.Helper()
+	port := freePort(t)
+	cmds := make([]*exec.Cmd, world)
+	outs := make([]*bytes.Buffer, world)
+	for r := range cmds {
+		cmd := exec.Command(py, append([]string{"replay.py", "--device", "cpu", "--threads", "1"}, args...)...)
+		cmd.Env = append(os.Environ(), "MASTER_ADDR=127.0.0.1", "MASTER_PORT="+port, "OMP_NUM_THREADS=1",
+			"RANK="+strconv.Itoa(r), "LOCAL_RANK="+strconv.Itoa(r), "WORLD_SIZE="+strconv.Itoa(world))
+		outs[r] = &bytes.Buffer{}
+		cmd.Stdout, cmd.Stderr = outs[r], outs[r]
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds[r] = cmd
+	}
+	return func() (string, error) {
+		var first error
+		for r, cmd := range cmds {
+			if err := cmd.Wait(); err != nil && first == nil {
+				first = fmt.Errorf("rank %d: %v: %s", r, err, outs[r])
+			}
+		}
+		return outs[0].String(), first
+	}
+}
+
+type metric struct {
+	Step      int      `json:"step"`
+	TrainLoss float64  `json:"train_loss"`
+	ValLoss   *float64 `json:"val_loss"`
+}
+
+func readMetrics(t *testing.T, dir string) map[int]metric {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int]metric{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var m metric
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("%s: %v", dir, err)
+		}
+		out[m.Step] = m
+	}
+	return out
+}
+
+func finalVal(t *testing.T, dir string) float64 {
+	t.Helper()
+	var s train.Summary
+	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err == nil {
+		err = json.Unmarshal(b, &s)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.ValLoss
+}
+
+// maxWeightDiff returns the largest absolute difference between two
+// model.safetensors files with the same tensors.
+func maxWeightDiff(t *testing.T, a, b string) float64 {
+	t.Helper()
+	fa, err := safetensors.ReadFile(filepath.Join(a, "model.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb, err := safetensors.ReadFile(filepath.Join(b, "model.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var worst float64
+	n := 0
+	for _, ta := range fa.Tensors {
+		tb, ok := fb.Tensor(ta.Name)
+		if !ok {
+			t.Fatalf("%s has no tensor %s", b, ta.Name)
+		}
+		va, _ := ta.Float32s()
+		vb, _ := tb.Float32s()
+		if len(va) != len(vb) {
+			t.Fatalf("tensor %s: %d and %d values", ta.Name, len(va), len(vb))
+		}
+		for i := range va {
+			worst = math.Max(worst, math.Abs(float64(va[i]-vb[i])))
+		}
+		n++
+	}
+	if n == 0 || n != len(fb.Tensors) {
+		t.Fatalf("%s and %s hold %d and %d tensors", a, b, n, len(fb.Tensors))
+	}
+	return worst
+}
+
+// compareRuns checks a replay against a reference run: every step's
+// training loss within lossTol, the final validation loss within lossTol
+// and the final weights within weightTol.
+func compareRuns(t *testing.T, what, ref, got string, lossTol, weightTol float64) {
+	t.Helper()
+	mr, mg := readMetrics(t, ref), readMetrics(t, got)
+	if len(mr) != len(mg) || len(mr) < 2 {
+		t.Fatalf("%s: %d and %d logged steps", what, len(mr), len(mg))
+	}
+	var worst float64
+	for s, r := range mr {
+		g, ok := mg[s]
+		if !ok {
+			t.Fatalf("%s: step %d missing from %s", what, s, got)
+		}
+		worst = math.Max(worst, math.Abs(r.TrainLoss-g.TrainLoss))
+		if (r.ValLoss == nil) != (g.ValLoss == nil) {
+			t.Fatalf("%s: step %d evaluated in one run only", what, s)
+		}
+	}
+	dv := math.Abs(finalVal(t, ref) - finalVal(t, got))
+	dw := maxWeightDiff(t, ref, got)
+	t.Logf("%s: %d steps, max |train loss diff| %.3g, final val loss diff %.3g, max |weight diff| %.3g", what, len(mr), worst, dv, dw)
+	if worst > lossTol || dv > lossTol || dw > weightTol {
+		t.Errorf("%s: differences %.3g (train loss), %.3g (val loss), %.3g (weights) exceed %g, %g, %g", what, worst, dv, dw, lossTol, lossTol, weightTol)
+	}
+}
+
+// TestReplayEqualsGoEngine trains a small Apollo run (two expansions, LVPS
+// sampling, FLOPs-budget stages) and a stacking run with the optimizer
+// state reset on the Go engine, replays their plans with PyTorch on CPU
+// over gloo, and requires the same numbers.
+func TestReplayEqualsGoEngine(t *testing.T) {
+	py := python(t)
+	if testing.Short() {
+		t.Skip("starts PyTorch several times")
+	}
+	start := time.Now()
+	tmp := t.TempDir()
+	tok := filepath.Join(tmp, "tokens")
+	ac, ah := apolloConfig()
+	writeTokens(t, tok, ac.ValFrac)
+
+	plan := func(name string, c train.Config, h train.Hooks) string {
+		dir := filepath.Join(tmp, "plan-"+name)
+		p, err := train.WritePlan(c, h, dir, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Expansions != 2 || p.Steps < 40 {
+			t.Fatalf("%s plan: %d steps, %d expansions; want at least 40 steps and 2 expansions", name, p.Steps, p.Expansions)
+		}
+		return dir
+	}
+	apolloPlan := plan("apollo", ac, ah)
+	sc, sh := stackConfig()
+	stackPlan := plan("stack", sc, sh)
+	// The replays start first: most of their time is PyTorch's start-up,
+	// which overlaps the Go runs.
+	runs := []struct {
+		name, plan string
+		world      int
+	}{{"apollo-2", apolloPlan, 2}, {"apollo-1", apolloPlan, 1}, {"stack-2", stackPlan, 2}}
+	waits := make([]func() (string, error), len(runs))
+	for i, r := range runs {
+		waits[i] = startReplay(t, py, r.world, "--plan", r.plan, "--data", tok, "--out", filepath.Join(tmp, r.name))
+	}
+	goApollo, goStack := filepath.Join(tmp, "go-apollo"), filepath.Join(tmp, "go-stack")
+	goRun(t, ac, ah, goApollo)
+	goRun(t, sc, sh, goStack)
+	for i, r := range runs {
+		if _, err := waits[i](); err != nil {
+			t.Fatalf("replay %s: %v", r.name, err)
+		}
+	}
+	compareRuns(t, "apollo, 2 ranks vs Go", goApollo, filepath.Join(tmp, "apollo-2"), 1e-4, 1e-3)
+	compareRuns(t, "apollo, 1 rank vs 2 ranks", filepath.Join(tmp, "apollo-1"), filepath.Join(tmp, "apollo-2"), 1e-5, 1e-5)
+	compareRuns(t, "stack --opt-state reset, 2 ranks vs Go", goStack, filepath.Join(tmp, "stack-2"), 1e-4, 1e-3)
+	t.Logf("took %v", time.Since(start).Round(time.Second))
+}
