@@ -321,3 +321,120 @@ func TestReplayEqualsGoEngine(t *testing.T) {
 	compareRuns(t, "stack --opt-state reset, 2 ranks vs Go", goStack, filepath.Join(tmp, "stack-2"), 1e-4, 1e-3)
 	t.Logf("took %v", time.Since(start).Round(time.Second))
 }
+
+// TestReplayBadInput checks that the replay stops before training with one
+// line naming the file (and line) for each kind of bad input.
+func TestReplayBadInput(t *testing.T) {
+	py := python(t)
+	tmp := t.TempDir()
+	tok := filepath.Join(tmp, "tokens")
+	c, h := stackConfig()
+	c.Steps = 6
+	writeTokens(t, tok, c.ValFrac)
+	good := filepath.Join(tmp, "plan")
+	if _, err := train.WritePlan(c, h, good, true); err != nil {
+		t.Fatal(err)
+	}
+	narrow := c
+	narrow.Dim = 16
+	if _, err := train.WritePlan(narrow, h, filepath.Join(tmp, "narrow"), true); err != nil {
+		t.Fatal(err)
+	}
+	steps, err := os.ReadFile(filepath.Join(good, train.PlanStepsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(steps), "\n")
+	copyPlan := func(name string, edit func(dir string)) string {
+		dir := filepath.Join(tmp, name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{train.PlanConfigFile, train.PlanStepsFile, train.PlanInitFile} {
+			b, err := os.ReadFile(filepath.Join(good, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		edit(dir)
+		return dir
+	}
+	write := func(path, s string) {
+		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	editConfig := func(dir, key string, v any) {
+		p := filepath.Join(dir, train.PlanConfigFile)
+		var m map[string]any
+		b, _ := os.ReadFile(p)
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		m[key] = v
+		b, _ = json.Marshal(m)
+		write(p, string(b))
+	}
+	cases := []struct {
+		name, plan, world, want string
+	}{
+		{"vocabulary", copyPlan("vocab", func(d string) { editConfig(d, "vocab_size", 300) }), "1",
+			"tokens/meta.json: vocabulary of 256, but " + filepath.Join(tmp, "vocab", "config.json") + " has vocab_size 300"},
+		{"tokenizer", copyPlan("hash", func(d string) { editConfig(d, "tokenizer_hash", "abc") }), "1",
+			"tokens/meta.json: tokenizer_hash , but"},
+		{"init shapes", copyPlan("shapes", func(d string) {
+			b, _ := os.ReadFile(filepath.Join(tmp, "narrow", train.PlanInitFile))
+			write(filepath.Join(d, train.PlanInitFile), string(b))
+		}), "1", "init.safetensors: tensor transformer.wte.weight has shape [256, 16], config.json wants [256, 32]"},
+		{"truncated", copyPlan("cut", func(d string) {
+			write(filepath.Join(d, train.PlanStepsFile), strings.Join(lines[:3], "")+lines[3][:10])
+		}), "1", "plan.jsonl:4: truncated line"},
+		{"step missing", copyPlan("gap", func(d string) {
+			write(filepath.Join(d, train.PlanStepsFile), strings.Join(lines[:2], "")+strings.Join(lines[3:], ""))
+		}), "1", "plan.jsonl:3: step 3, want 2 (a step is missing)"},
+		{"world size", good, "3", "config.json: world size 3 does not divide the micro-batch of 4 sequences"},
+	}
+	// One interpreter runs every case: PyTorch starts once.
+	var spec []map[string]string
+	for i, tc := range cases {
+		spec = append(spec, map[string]string{"plan": tc.plan, "world": tc.world, "out": filepath.Join(tmp, "out"+strconv.Itoa(i))})
+	}
+	b, _ := json.Marshal(spec)
+	driver := `
+import contextlib, io, json, os, sys
+import replay
+for c in json.loads(sys.argv[1]):
+    os.environ["WORLD_SIZE"] = c["world"]
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = replay.main(["--plan", c["plan"], "--data", sys.argv[2], "--out", c["out"], "--device", "cpu"])
+    print(json.dumps({"code": code, "stderr": err.getvalue()}))
+`
+	out, err := exec.Command(py, "-c", driver, string(b), tok).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	results := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(results) != len(cases) {
+		t.Fatalf("%d results for %d cases: %s", len(results), len(cases), out)
+	}
+	for i, tc := range cases {
+		var r struct {
+			Code   int    `json:"code"`
+			Stderr string `json:"stderr"`
+		}
+		if err := json.Unmarshal([]byte(results[i]), &r); err != nil {
+			t.Fatalf("%s: %v: %s", tc.name, err, results[i])
+		}
+		msg := strings.TrimSpace(r.Stderr)
+		if r.Code != 2 || strings.Count(msg, "\n") > 0 || !strings.Contains(msg, tc.want) {
+			t.Errorf("%s: exit %d, message %q; want one line containing %q", tc.name, r.Code, msg, tc.want)
+		}
+		if _, err := os.Stat(spec[i]["out"]); err == nil {
+			t.Errorf("%s: the replay created its output directory before stopping", tc.name)
+		}
+	}
+}
