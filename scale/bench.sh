@@ -18,16 +18,15 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/workbench" ./cmd/workbench
 wb="$tmp/workbench"
-"$wb" plan scripts/baseline.go --set "steps=$steps,eval-every=$steps,threads=$threads" --out "$tmp/plan" --batches 2>/dev/null
-"$wb" data encode --tokenizer bytes --split bytes --out "$tmp/tokens" datasets/tinyshakespeare.txt >/dev/null 2>&1 ||
-	"$py" scale/bytes_tokens.py datasets/tinyshakespeare.txt "$tmp/tokens"
-"$wb" train --steps "$steps" --eval-every "$steps" --threads "$threads" --method baseline --out "$tmp/go" 2>/dev/null
+"$wb" data encode --tokenizer bytes --out "$tmp/tokens" --data datasets/tinyshakespeare.txt >/dev/null
+"$wb" plan scripts/baseline.go --set "steps=$steps,eval-every=$steps,threads=$threads,data=$tmp/tokens" --out "$tmp/plan" --batches 2>/dev/null
+"$wb" train --steps "$steps" --eval-every "$steps" --threads "$threads" --data "$tmp/tokens" --method baseline --out "$tmp/go" 2>/dev/null
 export OPENBLAS_CORETYPE=SkylakeX OMP_WAIT_POLICY=PASSIVE
-"$py" scale/replay.py --plan "$tmp/plan/baseline" --data "$tmp/tokens" --out "$tmp/torch1" --device cpu --threads "$threads" 2>/dev/null
+"$py" scale/replay.py --plan "$tmp/plan/baseline" --data "$tmp/tokens" --out "$tmp/torch1" --device cpu --threads "$threads"
 port=$((20000 + $$ % 20000))
 for r in 0 1; do
 	MASTER_ADDR=127.0.0.1 MASTER_PORT=$port RANK=$r LOCAL_RANK=$r WORLD_SIZE=2 OMP_NUM_THREADS=1 \
-		"$py" scale/replay.py --plan "$tmp/plan/baseline" --data "$tmp/tokens" --out "$tmp/torch2" --device cpu --threads 1 2>/dev/null &
+		"$py" scale/replay.py --plan "$tmp/plan/baseline" --data "$tmp/tokens" --out "$tmp/torch2" --device cpu --threads 1 &
 done
 wait
 "$py" - "$tmp" "$steps" "$threads" <<'PY'

@@ -607,6 +607,14 @@ class Replay:
             conf.update(replay=dict(plan=os.path.abspath(args.plan), data=os.path.abspath(args.data), world_size=self.world,
                                     device=self.device.type, bf16=bool(args.bf16), torch=torch.__version__))
             write_json(os.path.join(args.out, "config.json"), conf)
+            for f in ("tokenizer.json", "tokenizer_config.json"):  # workbench eval finds the run's tokenizer here
+                src = os.path.join(args.plan, f)
+                if os.path.exists(src):
+                    with open(src, "rb") as fi:
+                        raw = fi.read()
+                    with open(os.path.join(args.out, f + ".tmp"), "wb") as fo:
+                        fo.write(raw)
+                    os.replace(os.path.join(args.out, f + ".tmp"), os.path.join(args.out, f))
             metrics = open(os.path.join(args.out, "metrics.jsonl"), "a")
             events = open(os.path.join(args.out, "events.jsonl"), "a")
         L = c["layers"]
@@ -641,10 +649,11 @@ class Replay:
                 last_tokens, last_wall = tokens, wall
                 sampled = [len(p) for p in v["plans"]]
                 line = {"step": step, "tokens": tokens, "flops": flops, "stage": stage, "depth": real, "lr": v["lr"],
-                        "train_loss": loss, "grad_norm": norm, "tokens_per_s": round(rate), "wall_s": wall,
+                        "train_loss": loss, "train_bpb": self.bpb(loss, "train"), "grad_norm": norm, "tokens_per_s": round(rate), "wall_s": wall,
                         "sampled_depth": sampled[0] if len(sampled) == 1 else sampled}
                 if val is not None:
                     line["val_loss"] = val
+                    line["val_bpb"] = self.bpb(val, "val")
                 if any(p != list(range(real)) for p in v["plans"]):
                     line["plan"] = v["plans"][0] if len(v["plans"]) == 1 else v["plans"]
                 metrics.write(json.dumps(line) + "\n")
@@ -657,8 +666,7 @@ class Replay:
             metrics.close()
             events.close()
             self.save_model(os.path.join(args.out, "model.safetensors"), final)
-            meta = self.data.meta
-            bpb = vloss / math.log(2) * meta["val"]["tokens"] / max(1, meta["val"]["bytes"])
+            bpb = self.bpb(vloss, "val")
             write_json(os.path.join(args.out, "summary.json"), {
                 "steps": plan.steps, "tokens": tokens, "flops": flops, "wall_s": wall, "interrupted": False,
                 "val_loss": vloss, "bits_per_byte": bpb, "val_tokens": n, "tokens_per_s": tokens / max(wall, 1e-9)})
@@ -667,6 +675,13 @@ class Replay:
         if self.world > 1:
             dist.barrier()
             dist.destroy_process_group()
+
+    def bpb(self, nats, part):
+        """Bits per byte of a loss on a split, with the split's tokens per byte (data.BitsPerByte)."""
+        p = self.data.meta.get(part, {})
+        if not p.get("bytes"):
+            return float("nan")
+        return nats * p["tokens"] / p["bytes"] / math.log(2)
 
     def save_model(self, path, plan):
         """The final model as workbench saves it: block i of the file is physical block plan[i]."""

@@ -3,7 +3,6 @@ package scale
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -16,8 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"workbench/core/data"
 	"workbench/core/grow"
 	"workbench/core/safetensors"
+	"workbench/core/tokenize"
 	"workbench/core/train"
 	"workbench/core/wb"
 	expinterp "workbench/plugins/expanders/interpolate"
@@ -50,9 +51,9 @@ func python(t *testing.T) string {
 
 // apolloConfig is a small Apollo run at the FLOPs budget of 40 full-depth
 // steps: stages 1,2,4 with LVPS sampling and interpolation.
-func apolloConfig() (train.Config, train.Hooks) {
+func apolloConfig(tokens string) (train.Config, train.Hooks) {
 	c := train.Defaults()
-	c.Data, c.Layers, c.Dim, c.Heads, c.Seq, c.Batch = corpus, 4, 32, 2, 16, 4
+	c.Data, c.Layers, c.Dim, c.Heads, c.Seq, c.Batch = tokens, 4, 32, 2, 16, 4
 	c.Steps, c.EvalEvery, c.EvalBatches, c.LogEvery, c.Warmup = 40, 20, 2, 1, 0.1
 	c.Stages, c.StageEnds = []int{1, 2, 4}, []float64{0.2, 0.5}
 	c.Sampler, c.ShareMap, c.Expander, c.OptState, c.Method = "lvps", "interpolate", "interpolate", "keep", "apollo"
@@ -66,9 +67,9 @@ func apolloConfig() (train.Config, train.Hooks) {
 
 // stackConfig is StackBERT-style stacking with the optimizer state reset
 // at each expansion.
-func stackConfig() (train.Config, train.Hooks) {
+func stackConfig(tokens string) (train.Config, train.Hooks) {
 	c := train.Defaults()
-	c.Data, c.Layers, c.Dim, c.Heads, c.Seq, c.Batch = corpus, 4, 32, 2, 16, 4
+	c.Data, c.Layers, c.Dim, c.Heads, c.Seq, c.Batch = tokens, 4, 32, 2, 16, 4
 	c.Steps, c.EvalEvery, c.EvalBatches, c.LogEvery, c.Warmup = 40, 20, 2, 1, 0.1
 	c.Stages, c.StageEnds = []int{1, 2, 4}, []float64{0.3, 0.6}
 	c.Expander, c.OptState, c.Method = "stack", "reset", "stack"
@@ -93,33 +94,11 @@ func goRun(t *testing.T, c train.Config, h train.Hooks, dir string) {
 	}
 }
 
-// writeTokens writes the token directory of the byte-tokenized corpus,
-// split as data.Load splits a text file.
+// writeTokens writes the token directory of the corpus under the byte
+// tokenizer, split as a text file is split (the last valFrac of its bytes).
 func writeTokens(t *testing.T, dir string, valFrac float64) {
 	t.Helper()
-	text, err := os.ReadFile(corpus)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nVal := int(float64(len(text)) * valFrac)
-	cut := len(text) - nVal
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, part := range map[string][]byte{"train.bin": text[:cut], "val.bin": text[cut:]} {
-		b := make([]byte, 2*len(part))
-		for i, c := range part {
-			binary.LittleEndian.PutUint16(b[2*i:], uint16(c))
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	meta := map[string]any{"format": "workbench-tokens/1", "tokenizer": "bytes", "tokenizer_hash": "", "vocab_size": 256,
-		"dtype": "uint16", "split": "bytes", "val_frac": valFrac,
-		"train": map[string]int{"tokens": cut, "bytes": cut}, "val": map[string]int{"tokens": nVal, "bytes": nVal}}
-	b, _ := json.Marshal(meta)
-	if err := os.WriteFile(filepath.Join(dir, "meta.json"), b, 0o644); err != nil {
+	if _, err := data.EncodeDir(tokenize.Bytes(), []string{corpus}, dir, data.SplitBytes, valFrac, nil); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -281,8 +260,8 @@ func TestReplayEqualsGoEngine(t *testing.T) {
 	start := time.Now()
 	tmp := t.TempDir()
 	tok := filepath.Join(tmp, "tokens")
-	ac, ah := apolloConfig()
-	writeTokens(t, tok, ac.ValFrac)
+	writeTokens(t, tok, train.Defaults().ValFrac)
+	ac, ah := apolloConfig(tok)
 
 	plan := func(name string, c train.Config, h train.Hooks) string {
 		dir := filepath.Join(tmp, "plan-"+name)
@@ -296,7 +275,7 @@ func TestReplayEqualsGoEngine(t *testing.T) {
 		return dir
 	}
 	apolloPlan := plan("apollo", ac, ah)
-	sc, sh := stackConfig()
+	sc, sh := stackConfig(tok)
 	stackPlan := plan("stack", sc, sh)
 	// The replays start first: most of their time is PyTorch's start-up,
 	// which overlaps the Go runs.
@@ -328,9 +307,9 @@ func TestReplayBadInput(t *testing.T) {
 	py := python(t)
 	tmp := t.TempDir()
 	tok := filepath.Join(tmp, "tokens")
-	c, h := stackConfig()
+	writeTokens(t, tok, train.Defaults().ValFrac)
+	c, h := stackConfig(tok)
 	c.Steps = 6
-	writeTokens(t, tok, c.ValFrac)
 	good := filepath.Join(tmp, "plan")
 	if _, err := train.WritePlan(c, h, good, true); err != nil {
 		t.Fatal(err)
@@ -384,7 +363,7 @@ func TestReplayBadInput(t *testing.T) {
 		{"vocabulary", copyPlan("vocab", func(d string) { editConfig(d, "vocab_size", 300) }), "1",
 			"tokens/meta.json: vocabulary of 256, but " + filepath.Join(tmp, "vocab", "config.json") + " has vocab_size 300"},
 		{"tokenizer", copyPlan("hash", func(d string) { editConfig(d, "tokenizer_hash", "abc") }), "1",
-			"tokens/meta.json: tokenizer_hash , but"},
+			"tokens/meta.json: tokenizer_hash "},
 		{"init shapes", copyPlan("shapes", func(d string) {
 			b, _ := os.ReadFile(filepath.Join(tmp, "narrow", train.PlanInitFile))
 			write(filepath.Join(d, train.PlanInitFile), string(b))

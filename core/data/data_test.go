@@ -120,9 +120,13 @@ func TestWindows(t *testing.T) {
 // TestOffsetsAreNextsWindows checks that Offsets draws the windows Next
 // fills, so a plan's data windows are the run's batches.
 func TestOffsetsAreNextsWindows(t *testing.T) {
-	tokens := EncodeBytes([]byte(strings.Repeat("the quick brown fox jumps over the lazy dog. ", 40)))
+	text := []byte(strings.Repeat("the quick brown fox jumps over the lazy dog. ", 40))
+	tokens := make([]int32, len(text))
+	for i, c := range text {
+		tokens[i] = int32(c)
+	}
 	const b, n = 3, 8
-	next, offs := NewBatcher(tokens, b, n, 7), NewBatcher(tokens, b, n, 7)
+	next, offs := NewBatcher(Int32Tokens(tokens), b, n, 7), NewBatcher(Int32Tokens(tokens), b, n, 7)
 	in, tg := make([]int32, b*n), make([]int32, b*n)
 	for step := 0; step < 5; step++ {
 		next.Next(in, tg)

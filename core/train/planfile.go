@@ -12,6 +12,7 @@ import (
 	"workbench/core/data"
 	"workbench/core/fsutil"
 	"workbench/core/model"
+	"workbench/core/tokenize"
 )
 
 // PlanFormat names the version of a plan directory's files.
@@ -86,7 +87,7 @@ type PlanResult struct {
 // WritePlan runs cfg's training with the model switched off and writes a
 // plan directory at dir (which must not exist or be empty): config.json
 // (the run's settings merged with the Hugging Face model config, as a run
-// directory's), plan.jsonl (what each step and each expansion does, as the
+// directory's) and the tokenizer's files, plan.jsonl (what each step and each expansion does, as the
 // trainer decides it, through the same plugins and the same FLOPs-budget
 // stage boundaries) and init.safetensors (the initial weights). With
 // batches set each step line also holds the training windows of every
@@ -140,9 +141,12 @@ func WritePlan(cfg Config, hooks Hooks, dir string, batches bool) (PlanResult, e
 	conf["plan_steps"] = res.Steps
 	conf["plan_batches"] = batches
 	conf["vocab_size"] = t.Model.Config.Vocab
-	conf["train_tokens"] = len(t.Data.Train)
-	conf["val_tokens"] = len(t.Data.Val)
+	conf["train_tokens"] = t.Data.Train.Len()
+	conf["val_tokens"] = t.Data.Val.Len()
 	if err := writeJSON(filepath.Join(dir, PlanConfigFile), conf); err != nil {
+		return res, err
+	}
+	if err := tokenize.Save(t.Data.Tokenizer, dir); err != nil {
 		return res, err
 	}
 	res.Seconds = time.Since(start).Seconds()
