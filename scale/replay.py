@@ -604,6 +604,7 @@ class Replay:
             conf = dict(c)
             for k in ("plan_format", "plan_steps", "plan_batches"):
                 conf.pop(k, None)
+            conf.update(name=os.path.basename(os.path.normpath(args.out)), out=args.out)  # as a workbench run names itself
             conf.update(replay=dict(plan=os.path.abspath(args.plan), data=os.path.abspath(args.data), world_size=self.world,
                                     device=self.device.type, bf16=bool(args.bf16), torch=torch.__version__))
             write_json(os.path.join(args.out, "config.json"), conf)
