@@ -19,6 +19,7 @@ func TestPlanCommand(t *testing.T) {
 		return p
 	}
 	nothing := write("nothing.go", "package main\n\nimport \"workbench/core/wb\"\n\nfunc main() { wb.Logf(\"hello\") }\n")
+	reader := write("reader.go", "package reader\n\nimport (\n\t\"os\"\n\n\t\"workbench/core/grow\"\n)\n\nfunc Sample(s grow.SampleState) int {\n\tif _, err := os.ReadFile(\"metrics.jsonl\"); err == nil {\n\t\treturn s.Target\n\t}\n\treturn s.Real\n}\n")
 	stepwise := write("stepwise.go", "package main\n\nimport \"workbench/core/wb\"\n\nfunc main() {\n\t_, err := wb.NewTrainer(wb.Config())\n\twb.Check(err)\n}\n")
 	for _, tc := range []struct {
 		name    string
@@ -31,6 +32,7 @@ func TestPlanCommand(t *testing.T) {
 		{"main", append([]string{"plan", "../../scripts/main.go"}, quick(data)...), 0, "not comparing 2 runs", []string{"baseline", "apollo"}},
 		{"trains nothing", []string{"plan", nothing}, 1, "nothing.go trains nothing", nil},
 		{"step by step", []string{"plan", stepwise}, 1, "wb.NewTrainer: a step-by-step trainer reports losses", nil},
+		{"reads files", append([]string{"plan", "../../scripts/apollo.go", "--set", "sampler=" + reader}, quick(data)...), 1, reader + " imports os: a plugin that can read files", nil},
 		{"no out", []string{"plan", nothing}, 1, "--out DIR is required", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
