@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ import (
 
 	"workbench/core/data"
 	"workbench/core/grow"
+	"workbench/core/runlog"
 	"workbench/core/safetensors"
 	"workbench/core/tokenize"
 	"workbench/core/train"
@@ -149,23 +151,31 @@ func startReplay(t *testing.T, py string, world int, args ...string) func() (str
 	}
 }
 
-type metric struct {
-	Step      int      `json:"step"`
-	TrainLoss float64  `json:"train_loss"`
-	ValLoss   *float64 `json:"val_loss"`
-}
-
-func readMetrics(t *testing.T, dir string) map[int]metric {
+// readLog reads a run's JSON-lines log of typed records (runlog.Metrics
+// or runlog.Event), as workbench compare reads it.
+func readLog[T any](t *testing.T, path string) []T {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "metrics.jsonl"))
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[int]metric{}
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		var m metric
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("%s: %v", dir, err)
+	var out []T
+	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var v T
+		if err := json.Unmarshal([]byte(line), &v); err != nil {
+			t.Fatalf("%s:%d: %v", path, i+1, err)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func readMetrics(t *testing.T, dir string) map[int]runlog.Metrics {
+	t.Helper()
+	out := map[int]runlog.Metrics{}
+	for _, m := range readLog[runlog.Metrics](t, filepath.Join(dir, runlog.MetricsFile)) {
+		if math.IsNaN(m.TrainBPB) {
+			t.Fatalf("%s: step %d has no train_bpb", dir, m.Step)
 		}
 		out[m.Step] = m
 	}
@@ -174,11 +184,7 @@ func readMetrics(t *testing.T, dir string) map[int]metric {
 
 func finalVal(t *testing.T, dir string) float64 {
 	t.Helper()
-	var s train.Summary
-	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
-	if err == nil {
-		err = json.Unmarshal(b, &s)
-	}
+	s, err := runlog.ReadSummary(filepath.Join(dir, runlog.SummaryFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +227,8 @@ func maxWeightDiff(t *testing.T, a, b string) float64 {
 }
 
 // compareRuns checks a replay against a reference run: every step's
-// training loss within lossTol, the final validation loss within lossTol
+// training loss, every validation loss logged during training and around
+// expansions within lossTol, the final validation loss within lossTol
 // and the final weights within weightTol.
 func compareRuns(t *testing.T, what, ref, got string, lossTol, weightTol float64) {
 	t.Helper()
@@ -236,13 +243,31 @@ func compareRuns(t *testing.T, what, ref, got string, lossTol, weightTol float64
 			t.Fatalf("%s: step %d missing from %s", what, s, got)
 		}
 		worst = math.Max(worst, math.Abs(r.TrainLoss-g.TrainLoss))
-		if (r.ValLoss == nil) != (g.ValLoss == nil) {
+		if r.HasVal != g.HasVal {
 			t.Fatalf("%s: step %d evaluated in one run only", what, s)
+		}
+		if r.HasVal {
+			worst = math.Max(worst, math.Abs(r.ValLoss-g.ValLoss))
+		}
+	}
+	er := readLog[runlog.Event](t, filepath.Join(ref, runlog.EventsFile))
+	eg := readLog[runlog.Event](t, filepath.Join(got, runlog.EventsFile))
+	if len(er) != len(eg) {
+		t.Fatalf("%s: %d and %d expansions", what, len(er), len(eg))
+	}
+	for i := range er {
+		r, g := er[i], eg[i]
+		if r.Step != g.Step || r.From != g.From || r.To != g.To || !slices.Equal(r.Map, g.Map) || (r.ValFullBefore == nil) != (g.ValFullBefore == nil) {
+			t.Fatalf("%s: expansion %d: %+v and %+v", what, i, r, g)
+		}
+		worst = math.Max(worst, math.Max(math.Abs(r.ValNativeBefore-g.ValNativeBefore), math.Abs(r.ValNativeAfter-g.ValNativeAfter)))
+		if r.ValFullBefore != nil {
+			worst = math.Max(worst, math.Max(math.Abs(*r.ValFullBefore-*g.ValFullBefore), math.Abs(*r.ValFullAfter-*g.ValFullAfter)))
 		}
 	}
 	dv := math.Abs(finalVal(t, ref) - finalVal(t, got))
 	dw := maxWeightDiff(t, ref, got)
-	t.Logf("%s: %d steps, max |train loss diff| %.3g, final val loss diff %.3g, max |weight diff| %.3g", what, len(mr), worst, dv, dw)
+	t.Logf("%s: %d steps, %d expansions, max |train or val loss diff| %.3g, final val loss diff %.3g, max |weight diff| %.3g", what, len(mr), len(er), worst, dv, dw)
 	if worst > lossTol || dv > lossTol || dw > weightTol {
 		t.Errorf("%s: differences %.3g (train loss), %.3g (val loss), %.3g (weights) exceed %g, %g, %g", what, worst, dv, dw, lossTol, lossTol, weightTol)
 	}
