@@ -200,3 +200,14 @@ func Windows(tokens Tokens, n, t int) (inputs, targets []int32) {
 	}
 	return inputs, targets
 }
+
+// Offsets draws the starts of the next b windows, exactly the draws Next
+// makes, without reading any tokens: window i covers tokens
+// [s, s+t] (inputs s..s+t-1, targets s+1..s+t). It appends them to dst.
+func (bt *Batcher) Offsets(dst []int) []int {
+	n := bt.tokens.Len() - bt.t
+	for i := 0; i < bt.b; i++ {
+		dst = append(dst, bt.rng.IntN(n))
+	}
+	return dst
+}

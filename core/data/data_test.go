@@ -3,6 +3,7 @@ package data
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -112,6 +113,27 @@ func TestWindows(t *testing.T) {
 		}
 		if string(got) != w || y[i*4+3] != ids[int(got[3]-'0')+1] {
 			t.Errorf("window %d = %q, want %q", i, got, w)
+		}
+	}
+}
+
+// TestOffsetsAreNextsWindows checks that Offsets draws the windows Next
+// fills, so a plan's data windows are the run's batches.
+func TestOffsetsAreNextsWindows(t *testing.T) {
+	text := []byte(strings.Repeat("the quick brown fox jumps over the lazy dog. ", 40))
+	tokens := make([]int32, len(text))
+	for i, c := range text {
+		tokens[i] = int32(c)
+	}
+	const b, n = 3, 8
+	next, offs := NewBatcher(Int32Tokens(tokens), b, n, 7), NewBatcher(Int32Tokens(tokens), b, n, 7)
+	in, tg := make([]int32, b*n), make([]int32, b*n)
+	for step := 0; step < 5; step++ {
+		next.Next(in, tg)
+		for i, s := range offs.Offsets(nil) {
+			if !slices.Equal(in[i*n:(i+1)*n], tokens[s:s+n]) || !slices.Equal(tg[i*n:(i+1)*n], tokens[s+1:s+1+n]) {
+				t.Fatalf("step %d window %d: offset %d is not the window Next drew", step, i, s)
+			}
 		}
 	}
 }

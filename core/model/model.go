@@ -53,20 +53,12 @@ type acts struct {
 
 // New returns a model of shape c initialised from seed (see Init).
 func New(c Config, seed uint64) (*Model, error) {
-	if err := c.Validate(); err != nil {
+	m, err := NewWeights(c, seed)
+	if err != nil {
 		return nil, err
 	}
-	l := NewLayout(c)
-	m := &Model{
-		Config:  c,
-		Layout:  l,
-		Frozen:  make([]bool, len(l.Groups)),
-		Touched: make([]bool, len(l.Groups)),
-	}
-	m.Params = views(l, make([]float32, l.Size), c)
-	m.Grads = views(l, make([]float32, l.Size), c)
+	m.Grads = views(m.Layout, make([]float32, m.Layout.Size), c)
 	m.allocActs()
-	m.Init(seed)
 	return m, nil
 }
 

@@ -52,6 +52,11 @@ func (l *Loader) LoadHooks(cfg *train.Config) (train.Hooks, error) {
 			loaded = append(loaded, &p.Plugin)
 		}
 	}
+	if l.Check != nil {
+		for _, p := range loaded {
+			errs = append(errs, l.Check(p))
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return train.Hooks{}, err
 	}

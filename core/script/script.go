@@ -102,6 +102,9 @@ type Loader struct {
 	// Stdout and Stderr receive what plugins print; nil means os.Stdout
 	// and os.Stderr.
 	Stdout, Stderr io.Writer
+	// Check, when set, is applied by LoadHooks to every plugin it loads;
+	// its errors are reported with the load errors.
+	Check func(*Plugin) error
 }
 
 // LoadSampler loads a sampler plugin with the zero Loader.

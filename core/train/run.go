@@ -401,6 +401,19 @@ func (r *Run) warnf(format string, args ...any) {
 // revision; and the tokenizer's tokenizer.json, so that the run directory
 // loads in transformers as model and tokenizer.
 func (r *Run) writeConfig() error {
+	out, err := r.configJSON()
+	if err != nil {
+		return err
+	}
+	if err := writeJSON(filepath.Join(r.Dir, runlog.ConfigFile), out); err != nil {
+		return err
+	}
+	return tokenize.Save(r.Data.Tokenizer, r.Dir)
+}
+
+// configJSON merges the Hugging Face model configuration (so that
+// transformers.GPT2Config reads it) with every run setting.
+func (r *Run) configJSON() (map[string]any, error) {
 	out := map[string]any{}
 	put := func(v any) error {
 		b, err := json.Marshal(v)
@@ -410,7 +423,7 @@ func (r *Run) writeConfig() error {
 		return json.Unmarshal(b, &out)
 	}
 	if err := errors.Join(put(r.Model.Config.HFValue()), put(r.Config)); err != nil {
-		return fmt.Errorf("writing %s: %w", filepath.Join(r.Dir, runlog.ConfigFile), err)
+		return nil, fmt.Errorf("writing %s: %w", filepath.Join(r.Dir, runlog.ConfigFile), err)
 	}
 	out["data_sha256"] = r.Data.SHA256
 	out["data_bytes"] = r.Data.Bytes
@@ -418,10 +431,7 @@ func (r *Run) writeConfig() error {
 	out["params"] = r.Model.Config.NumParams()
 	out["git_revision"] = gitRevision()
 	out["workbench_version"] = 1
-	if err := writeJSON(filepath.Join(r.Dir, runlog.ConfigFile), out); err != nil {
-		return err
-	}
-	return tokenize.Save(r.Data.Tokenizer, r.Dir)
+	return out, nil
 }
 
 // Close closes the logs and releases the run directory's lock.

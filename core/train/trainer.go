@@ -99,6 +99,13 @@ type StepResult struct {
 // not (Config.DerivedMethod), loads the data and initialises the model
 // from cfg.Seed. It writes nothing to disk.
 func New(cfg Config, hooks Hooks) (*Trainer, error) {
+	return build(cfg, hooks, model.New, true)
+}
+
+// build is New with the model made by newModel. With training unset (a
+// planner) it builds no optimizer and skips the memory check, which
+// estimates a training run's memory.
+func build(cfg Config, hooks Hooks, newModel func(model.Config, uint64) (*model.Model, error), training bool) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -112,8 +119,10 @@ func New(cfg Config, hooks Hooks) (*Trainer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--tokenizer: %v", err)
 	}
-	if err := cfg.checkMemory(tok.VocabSize()); err != nil {
-		return nil, err
+	if training {
+		if err := cfg.checkMemory(tok.VocabSize()); err != nil {
+			return nil, err
+		}
 	}
 	cfg.TokenizerHash = tok.Hash()
 	ds, err := data.Load(cfg.Data, tok, cfg.ValFrac, cfg.Seq+1)
@@ -125,7 +134,7 @@ func New(cfg Config, hooks Hooks) (*Trainer, error) {
 		ds.Close()
 		return nil, err
 	}
-	m, err := model.New(cfg.ModelConfig(vocab), cfg.Seed)
+	m, err := newModel(cfg.ModelConfig(vocab), cfg.Seed)
 	if err != nil {
 		ds.Close()
 		return nil, err
@@ -133,7 +142,6 @@ func New(cfg Config, hooks Hooks) (*Trainer, error) {
 	t := &Trainer{
 		Config:   cfg,
 		Model:    m,
-		Opt:      optim.NewAdamW(m.Layout, cfg.WeightDecay),
 		Data:     ds,
 		Hooks:    hooks,
 		depthRNG: rand.NewPCG(cfg.Seed, 0x6465707468),
@@ -142,6 +150,9 @@ func New(cfg Config, hooks Hooks) (*Trainer, error) {
 		schedule: cfg.schedule(),
 		plans:    map[[2]int][]int{},
 		sampled:  make([]int, cfg.Accum),
+	}
+	if training {
+		t.Opt = optim.NewAdamW(m.Layout, cfg.WeightDecay)
 	}
 	t.microPlans = make([][]int, cfg.Accum)
 	t.planBuf = make([][]int, cfg.Accum)
@@ -298,19 +309,15 @@ func (t *Trainer) MicroPlan(micro int) ([]int, error) {
 	return buf, nil
 }
 
-// TrainStep runs one optimizer step: Accum micro-batches, each running the
-// plan MicroPlan chooses, then gradient clipping and AdamW on the touched
-// groups.
-// It does not expand; see Expand and DueExpansion.
-func (t *Trainer) TrainStep() (StepResult, error) {
-	start := time.Now()
+// planStep decides the next step without running it: the plan of each
+// micro-batch (into t.microPlans and t.sampled), the step's FLOPs and its
+// learning rate. A real step and a planned one share it.
+func (t *Trainer) planStep() (stepFlops, lr float64, err error) {
 	c := &t.Config
-	res := StepResult{Step: t.Step + 1, SampledDepth: t.sampled, Plans: t.microPlans}
-	var stepFlops float64
 	for micro := 0; micro < c.Accum; micro++ {
 		plan, err := t.MicroPlan(micro)
 		if err != nil {
-			return res, err
+			return 0, 0, err
 		}
 		t.microPlans[micro] = plan
 		t.sampled[micro] = len(plan)
@@ -323,7 +330,22 @@ func (t *Trainer) TrainStep() (StepResult, error) {
 	} else {
 		progress = float64(t.Step+1) / float64(c.Steps)
 	}
-	res.LR = t.schedule.LR(progress)
+	return stepFlops, t.schedule.LR(progress), nil
+}
+
+// TrainStep runs one optimizer step: Accum micro-batches, each running the
+// plan MicroPlan chooses, then gradient clipping and AdamW on the touched
+// groups.
+// It does not expand; see Expand and DueExpansion.
+func (t *Trainer) TrainStep() (StepResult, error) {
+	start := time.Now()
+	c := &t.Config
+	res := StepResult{Step: t.Step + 1, SampledDepth: t.sampled, Plans: t.microPlans}
+	stepFlops, lr, err := t.planStep()
+	if err != nil {
+		return res, err
+	}
+	res.LR = lr
 	var lossSum float64
 	for micro := 0; micro < c.Accum; micro++ {
 		t.batcher.Next(t.inputs, t.target)
@@ -388,17 +410,10 @@ func (t *Trainer) ValLoss(depth int) (float64, error) {
 // Config.OptState. It returns the source map.
 func (t *Trainer) Expand(newReal int) ([]int, error) {
 	old := t.Real
-	if newReal <= old || newReal > t.Config.Layers {
-		return nil, fmt.Errorf("cannot expand from %d to %d real layers (target depth %d)", old, newReal, t.Config.Layers)
-	}
-	src, err := t.Hooks.Expand(old, newReal)
+	src, err := t.expansionMap(newReal)
 	if err != nil {
 		return nil, err
 	}
-	if err := grow.CheckMap("expansion map", src, newReal, old); err != nil {
-		return nil, err
-	}
-	src = append([]int(nil), src...)
 	l := t.Model.Layout
 	// Snapshot the old blocks so that any map, not only one with
 	// src[i] <= i, copies from the pre-expansion weights.
@@ -424,12 +439,36 @@ func (t *Trainer) Expand(newReal int) ([]int, error) {
 	if t.Config.OptState == "reset" {
 		t.Opt.Reset()
 	}
+	t.advance(newReal)
+	return src, nil
+}
+
+// expansionMap asks the expander for the source slot of each of newReal
+// slots and checks the answer.
+func (t *Trainer) expansionMap(newReal int) ([]int, error) {
+	old := t.Real
+	if newReal <= old || newReal > t.Config.Layers {
+		return nil, fmt.Errorf("cannot expand from %d to %d real layers (target depth %d)", old, newReal, t.Config.Layers)
+	}
+	src, err := t.Hooks.Expand(old, newReal)
+	if err != nil {
+		return nil, err
+	}
+	if err := grow.CheckMap("expansion map", src, newReal, old); err != nil {
+		return nil, err
+	}
+	return append([]int(nil), src...), nil
+}
+
+// advance moves the run to newReal real layers: the stage and the freeze
+// mask follow.
+func (t *Trainer) advance(newReal int) {
+	old := t.Real
 	t.Real = newReal
 	if st := t.Config.stages(); t.Stage < len(st)-1 && st[t.Stage+1] == newReal {
 		t.Stage++
 	}
 	t.applyFreeze(old)
-	return src, nil
 }
 
 // applyFreeze sets the freeze mask for MSLT-style training: with

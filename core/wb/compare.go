@@ -1,7 +1,13 @@
 package wb
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"workbench/core/wb/internal/env"
 )
@@ -77,6 +83,10 @@ func CompareWith(opt CompareOptions, runs ...string) (Comparison, error) {
 	if len(runs) == 0 {
 		return Comparison{}, errors.New("wb.Compare: no runs given")
 	}
+	if s.Plan {
+		fmt.Fprintf(s.Stderr, "plan: not comparing %d runs (nothing was trained)\n", len(runs))
+		return plannedComparison(s, opt, runs), nil
+	}
 	if env.Compare == nil {
 		return Comparison{}, errNoEngine
 	}
@@ -94,3 +104,37 @@ func CompareWith(opt CompareOptions, runs ...string) (Comparison, error) {
 // errNoEngine is returned when the facade is used from compiled Go
 // without the engine linked.
 var errNoEngine = errors.New(`the facade's engine is not linked: run scripts with workbench run, or import _ "workbench/core/wb/engine"`)
+
+// plannedComparison is what Compare returns while planning: one row per
+// run with its name, method and directory, and NaN for every measurement,
+// so that a script reading the rows runs to its end.
+func plannedComparison(s *env.Session, opt CompareOptions, runs []string) Comparison {
+	nan := math.NaN()
+	nans := func() []float64 {
+		v := make([]float64, len(opt.Eval))
+		for i := range v {
+			v[i] = nan
+		}
+		return v
+	}
+	out := Comparison{Target: nan, EvalFiles: opt.Eval}
+	for _, run := range runs {
+		dir := run
+		if !strings.ContainsRune(run, filepath.Separator) {
+			dir = filepath.Join(s.Dir, run)
+		}
+		var conf struct {
+			Method string `json:"method"`
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil {
+			json.Unmarshal(b, &conf)
+		}
+		out.Rows = append(out.Rows, ComparisonRow{
+			Name: filepath.Base(dir), Method: conf.Method, Dir: dir,
+			FinalValLoss: nan, ValLoss: nan, BitsPerByte: nan, Flops: nan, WallSeconds: nan,
+			ReachFlops: nan, ReachWallSecs: nan, FlopsSaving: nan, WallSaving: nan,
+			EvalLoss: nans(), EvalBitsPerByte: nans(), EvalDelta: nans(),
+		})
+	}
+	return out
+}

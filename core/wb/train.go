@@ -62,6 +62,9 @@ func Train(cfg TrainConfig) (Result, error) {
 	if cfg.Method == "" {
 		cfg.Method = cfg.DerivedMethod()
 	}
+	if s.Plan {
+		return planRun(s, cfg)
+	}
 	r, timer, err := start(s, cfg)
 	if errors.Is(err, errFinished) {
 		return finishedResult(s, cfg)
@@ -92,6 +95,51 @@ func Train(cfg TrainConfig) (Result, error) {
 	return res, nil
 }
 
+// planRun writes the plan directory of the run cfg describes, in place of
+// training it (workbench plan). The result holds the planned counters; its
+// losses are NaN.
+func planRun(s *env.Session, cfg TrainConfig) (Result, error) {
+	name, err := runName(s, &cfg)
+	if err != nil {
+		return Result{}, err
+	}
+	hooks, err := loadHooks(s, &cfg, &hookTimer{})
+	if err != nil {
+		return Result{}, err
+	}
+	if err := s.EnsureDir(); err != nil {
+		return Result{}, err
+	}
+	dir := filepath.Join(s.Dir, name)
+	p, err := train.WritePlan(cfg, hooks, dir, s.PlanBatches)
+	if err != nil {
+		return Result{}, fmt.Errorf("plan %s: %w", name, err)
+	}
+	s.Planned++
+	fmt.Fprintf(s.Stderr, "planned %s (%s): %d steps, %d expansions, %.3g FLOPs in %.1f s -> %s\n",
+		name, cfg.Method, p.Steps, p.Expansions, p.Flops, p.Seconds, dir)
+	return Result{Name: name, Method: cfg.Method, Dir: dir, Steps: p.Steps, Tokens: p.Tokens, Flops: p.Flops,
+		ValLoss: math.NaN(), BitsPerByte: math.NaN()}, nil
+}
+
+// runName names cfg's run (by default after its method) and checks that
+// the name is one path element.
+func runName(s *env.Session, cfg *TrainConfig) (string, error) {
+	if cfg.Name == "" {
+		cfg.Name = cfg.Method
+	}
+	if cfg.Name == "" {
+		cfg.Name = "run"
+	}
+	if !filepath.IsLocal(cfg.Name) || filepath.Base(cfg.Name) != cfg.Name {
+		return "", fmt.Errorf("run name %q must be one path element (it names the run's directory in %s)", cfg.Name, s.Dir)
+	}
+	if cfg.Out != "" {
+		return "", fmt.Errorf("run %s: leave Out empty; runs go into the experiment directory as %s", cfg.Name, filepath.Join(s.Dir, cfg.Name))
+	}
+	return cfg.Name, nil
+}
+
 // contextCause returns why the session's context ended.
 func contextCause(s *env.Session) error {
 	if c := context.Cause(s.Context()); c != nil {
@@ -111,17 +159,8 @@ func budget(c *TrainConfig) string {
 // start prepares a run of cfg in the experiment directory: it names it,
 // loads its plugins, builds the trainer and creates the run directory.
 func start(s *env.Session, cfg TrainConfig) (*train.Run, *hookTimer, error) {
-	if cfg.Name == "" {
-		cfg.Name = cfg.Method
-	}
-	if cfg.Name == "" {
-		cfg.Name = "run"
-	}
-	if !filepath.IsLocal(cfg.Name) || filepath.Base(cfg.Name) != cfg.Name {
-		return nil, nil, fmt.Errorf("run name %q must be one path element (it names the run's directory in %s)", cfg.Name, s.Dir)
-	}
-	if cfg.Out != "" {
-		return nil, nil, fmt.Errorf("run %s: leave Out empty; runs go into the experiment directory as %s", cfg.Name, filepath.Join(s.Dir, cfg.Name))
+	if _, err := runName(s, &cfg); err != nil {
+		return nil, nil, err
 	}
 	cfg.Out = filepath.Join(s.Dir, cfg.Name)
 	if entries, err := os.ReadDir(cfg.Out); err == nil && len(entries) > 0 {

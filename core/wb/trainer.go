@@ -36,6 +36,9 @@ func NewTrainer(cfg TrainConfig) (*Trainer, error) {
 	s := env.Current()
 	defer s.Enter()()
 	s.CheckStopped()
+	if s.Plan {
+		return nil, errors.New("wb.NewTrainer: a step-by-step trainer reports losses, which only a real run knows; workbench plan supports scripts that train with wb.Train")
+	}
 	r, timer, err := start(s, cfg)
 	if err != nil {
 		return nil, err

@@ -14,8 +14,11 @@ package engine
 
 import (
 	"fmt"
+	"go/parser"
+	"go/token"
 	"math"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"workbench/core/report"
@@ -31,9 +34,34 @@ func init() {
 
 // loadHooks loads the plugins cfg names, as workbench train does, but
 // fills in nothing for a progressive run: what is not named is not used.
+// When the session plans instead of training, a plugin that could read
+// what only a real run produces is an error (see plannable).
 func loadHooks(s *env.Session, cfg *train.Config) (train.Hooks, error) {
 	l := &script.Loader{Unrestricted: s.Unrestricted, Stdout: s.Stdout, Stderr: s.Stderr}
+	if s.Plan {
+		l.Check = plannable
+	}
 	return l.LoadHooks(cfg)
+}
+
+// plannable reports an error naming plugin p when it imports a package
+// through which it could read what only a real run produces: files (the
+// run's logs and checkpoints), the environment, other processes or the
+// network. A plan is made without training, so such a plugin's decisions
+// could differ between the plan and the run.
+func plannable(p *script.Plugin) error {
+	f, err := parser.ParseFile(token.NewFileSet(), p.Path(), p.Source(), parser.ImportsOnly)
+	if err != nil {
+		return fmt.Errorf("%s: %v", p.Path(), err)
+	}
+	for _, im := range f.Imports {
+		path, _ := strconv.Unquote(im.Path.Value)
+		switch {
+		case path == "os", path == "io/ioutil", path == "syscall", path == "net", strings.HasPrefix(path, "net/"), strings.HasPrefix(path, "os/"):
+			return fmt.Errorf("%s imports %s: a plugin that can read files, the environment or the network could see what only a real run writes (its logs and checkpoints), which workbench plan does not produce; plan with plugins that decide from grow.SampleState alone", p.Path(), path)
+		}
+	}
+	return nil
 }
 
 // compare loads and compares the run directories (a name without a path

@@ -47,6 +47,11 @@ type Options struct {
 	// trained again (Train returns their summary), interrupted ones resume
 	// from their newest checkpoint.
 	Resume bool
+	// Plan writes a plan directory for each run the script starts instead
+	// of training it; PlanBatches adds every micro-batch's training
+	// windows (see train.WritePlan). A script that starts no run is then
+	// an error.
+	Plan, PlanBatches bool
 	// Stdout and Stderr receive the script's output and the facade's
 	// progress; nil means os.Stdout and os.Stderr.
 	Stdout, Stderr io.Writer
@@ -125,6 +130,7 @@ func Run(ctx context.Context, path string, opt Options) error {
 	s.Stdout, s.Stderr = stdout, stderr
 	s.Unrestricted = opt.Unrestricted
 	s.Resume = opt.Resume
+	s.Plan, s.PlanBatches = opt.Plan, opt.PlanBatches
 	s.SetContext(ctx)
 	defer env.Install(s)()
 
@@ -144,6 +150,9 @@ func Run(ctx context.Context, path string, opt Options) error {
 	}
 	for _, k := range params.Unread() {
 		fmt.Fprintf(stderr, "warning: --set %s was never read by %s\n", k, path)
+	}
+	if opt.Plan && s.Planned == 0 {
+		return fmt.Errorf("%s trains nothing: it started no run with wb.Train, so there is no plan to write", path)
 	}
 	return nil
 }

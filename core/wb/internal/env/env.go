@@ -36,6 +36,12 @@ type Session struct {
 	// Resume continues the runs already in Dir: a finished run is not
 	// trained again, an interrupted one resumes from its newest checkpoint.
 	Resume bool
+	// Plan switches the engine off: each run the script starts writes a
+	// plan directory (train.WritePlan) instead of training; PlanBatches
+	// adds the training windows of every micro-batch. Planned counts the
+	// plans written.
+	Plan, PlanBatches bool
+	Planned           int
 
 	mu      sync.Mutex
 	ctx     context.Context
