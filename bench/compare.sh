@@ -5,18 +5,21 @@
 #
 # usage: bench/compare.sh [-c CONFIGS] [-t THREADS] [-s STEPS] [-o DIR] [-k]
 #
-#   -c CONFIGS  comma-separated configurations (default tiny,small,gpt2-124m)
+#   -c CONFIGS  comma-separated configurations (default
+#               tiny,small,gpt2-124m,gpt2bpe-tiny)
 #   -t THREADS  comma-separated thread counts (default 2)
 #   -s STEPS    timed steps per configuration (default: automatic, as bench)
 #   -o DIR      keep the JSON lines in DIR/workbench.jsonl and DIR/torch.jsonl
 #   -k          also time workbench's kernels (kept in the JSON lines)
 #
 # Environment: PYTHON (default /usr/bin/python3, Debian's, with torch 1.13).
-# The PyTorch run always gets OPENBLAS_CORETYPE=SkylakeX and
-# OMP_WAIT_POLICY=PASSIVE, whatever the environment says.
+# The PyTorch run always gets OMP_WAIT_POLICY=PASSIVE and, on a CPU with
+# AVX-512, OPENBLAS_CORETYPE=SkylakeX (without AVX-512: no
+# OPENBLAS_CORETYPE, OpenBLAS's own detection), whatever the environment
+# says.
 set -eu
 
-configs=tiny,small,gpt2-124m
+configs=tiny,small,gpt2-124m,gpt2bpe-tiny
 threads=2
 steps=0
 outdir=
@@ -29,7 +32,7 @@ while getopts c:t:s:o:kh opt; do
 	o) outdir=$OPTARG ;;
 	k) kernels=true ;;
 	h)
-		sed -n '2,18s/^# \{0,1\}//p' "$0"
+		sed -n '2,21s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	*)
@@ -61,13 +64,21 @@ pt=$outdir/torch.jsonl
 : >"$wb"
 : >"$pt"
 
+# OpenBLAS 0.3.21 misdetects CPUs with AVX-512; its SkylakeX kernels stop
+# with an illegal instruction on CPUs without.
+if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then
+	OPENBLAS_CORETYPE=SkylakeX
+	export OPENBLAS_CORETYPE
+else
+	unset OPENBLAS_CORETYPE
+fi
+
 echo "compare.sh: $(date -u '+%Y-%m-%d %H:%M UTC'), configs $configs, threads $threads, load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)" >&2
 for t in $(echo "$threads" | tr ',' ' '); do
 	echo "compare.sh: workbench, $t threads" >&2
 	go run ./cmd/workbench bench --json --threads "$t" --config "$configs" --steps "$steps" --kernels="$kernels" >>"$wb"
 	echo "compare.sh: PyTorch, $t threads" >&2
-	OPENBLAS_CORETYPE=SkylakeX OMP_WAIT_POLICY=PASSIVE \
-		"$PYTHON" bench/torch_ref.py --threads "$t" --config "$configs" --steps "$steps" >>"$pt"
+	OMP_WAIT_POLICY=PASSIVE "$PYTHON" bench/torch_ref.py --threads "$t" --config "$configs" --steps "$steps" >>"$pt"
 done
 
 "$PYTHON" - "$wb" "$pt" <<'EOF'

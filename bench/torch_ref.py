@@ -12,11 +12,14 @@ backward, clip_grad_norm_(1.0) and AdamW (lr 1e-3, betas 0.9/0.999, eps
 1e-8, weight decay 0.01 on matrices and embeddings, none on biases and
 LayerNorm), on fresh random tokens.
 
-Run it with the environment Debian's OpenBLAS needs on this CPU class (it
-misdetects the core type and runs several times slower otherwise):
+Run it with the environment Debian's OpenBLAS needs: on a CPU with AVX-512
+(which it misdetects, running several times slower)
 
     OPENBLAS_CORETYPE=SkylakeX OMP_WAIT_POLICY=PASSIVE \\
         /usr/bin/python3 bench/torch_ref.py --config tiny --threads 2
+
+and without OPENBLAS_CORETYPE on a CPU without AVX-512 (where the SkylakeX
+kernels stop with an illegal instruction).
 
 Output: one JSON object per configuration per line on stdout (config,
 threads, impl, shape, params, warmup, steps, tokens_per_step,
@@ -41,6 +44,8 @@ SHAPES = [
     dict(name="small", layers=12, dim=384, heads=6, seq=256, batch=8, vocab=256),
     dict(name="gpt2-124m", layers=12, dim=768, heads=12, seq=256, batch=4,
          vocab=50257),
+    dict(name="gpt2bpe-tiny", layers=6, dim=256, heads=8, seq=128, batch=16,
+         vocab=50257),
     dict(name="bert-tiny", arch="bert", layers=6, dim=256, heads=8, seq=128,
          batch=16, vocab=260),
 ]
@@ -48,15 +53,38 @@ SHAPES = [
 MASK_RATE = 0.15
 BYTE_CLS, BYTE_SEP, BYTE_MASK = 257, 258, 259
 
-REQUIRED_ENV = {"OPENBLAS_CORETYPE": "SkylakeX", "OMP_WAIT_POLICY": "PASSIVE"}
+
+def has_avx512():
+    """Whether the CPU has AVX-512F (from /proc/cpuinfo; False elsewhere)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            return any(line.startswith("flags") and "avx512f" in line.split()
+                       for line in f)
+    except OSError:
+        return False
+
+
+def required_env():
+    """The environment OpenBLAS needs: OMP_WAIT_POLICY=PASSIVE, and on a CPU
+    with AVX-512 OPENBLAS_CORETYPE=SkylakeX (OpenBLAS 0.3.21 misdetects such
+    CPUs; on a CPU without AVX-512 the SkylakeX kernels stop with an illegal
+    instruction, and OpenBLAS's own detection is right)."""
+    env = {"OMP_WAIT_POLICY": "PASSIVE"}
+    if has_avx512():
+        env["OPENBLAS_CORETYPE"] = "SkylakeX"
+    return env
 
 
 def warn_env():
     """Warn on stderr when the BLAS environment is unset or different."""
+    req = required_env()
     bad = ["%s=%s" % (k, os.environ[k]) if k in os.environ else k + " unset"
-           for k, v in REQUIRED_ENV.items() if os.environ.get(k) != v]
+           for k, v in req.items() if os.environ.get(k) != v]
+    if os.environ.get("OPENBLAS_CORETYPE") == "SkylakeX" and not has_avx512():
+        bad.append("OPENBLAS_CORETYPE=SkylakeX on a CPU without AVX-512 "
+                   "(OpenBLAS will stop with an illegal instruction)")
     if bad:
-        env = " ".join("%s=%s" % kv for kv in REQUIRED_ENV.items())
+        env = " ".join("%s=%s" % kv for kv in req.items())
         print("torch_ref.py: warning: %s; OpenBLAS may pick the wrong kernels "
               "for this CPU and run several times slower. Run as: %s "
               "/usr/bin/python3 %s" % (", ".join(bad), env, " ".join(sys.argv)),
@@ -387,8 +415,8 @@ def main(argv):
     p = argparse.ArgumentParser(
         description="PyTorch reference for `workbench bench --json`.")
     p.add_argument("--config", default="tiny",
-                   help="tiny, small, gpt2-124m, bert-tiny, all, or a comma-separated "
-                        "list (default tiny)")
+                   help="tiny, small, gpt2-124m, gpt2bpe-tiny, bert-tiny, all, or "
+                        "a comma-separated list (default tiny)")
     p.add_argument("--threads", type=int, default=0,
                    help="torch threads (0: all cores)")
     p.add_argument("--steps", type=int, default=0,

@@ -20,8 +20,8 @@ func init() {
 var lookupShapes = bench.Lookup
 
 func runBench(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("bench", "bench [--config tiny|small|gpt2-124m|bert-tiny|all] [--threads N] [--steps N] [--json]", stdout)
-	config := fs.String("config", "tiny", "configuration: tiny, small, gpt2-124m, bert-tiny, all, or a comma-separated list")
+	fs := newFlagSet("bench", "bench [--config tiny|small|gpt2-124m|gpt2bpe-tiny|bert-tiny|all] [--threads N] [--steps N] [--json]", stdout)
+	config := fs.String("config", "tiny", "configuration: tiny, small, gpt2-124m, gpt2bpe-tiny, bert-tiny, all, or a comma-separated list")
 	threads := fs.Int("threads", 0, "kernel threads (0: all cores)")
 	steps := fs.Int("steps", 0, "timed training steps per configuration (0: about 2 TFLOP of work, 3 to 20 steps)")
 	warmup := fs.Int("warmup", 0, "untimed steps before timing (0: 2, or 1 for gpt2-124m; -1: none)")

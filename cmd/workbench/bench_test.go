@@ -60,7 +60,7 @@ func TestBenchTable(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("bench exited %d: %s", code, stderr)
 	}
-	for _, want := range []string{"mini: 2 layers, d=32", "mini2: 1 layers", "tokens/s", "peak RSS MB", "allocs/step", "gemm.lmhead.dw", "TN 64x32x32", "layernorm.bwd", "rest of the step"} {
+	for _, want := range []string{"mini: 2 layers, d=32", "mini2: 1 layers", "tokens/s", "peak RSS MB", "allocs/step", "gemm.fcproj.dw", "TN 128x32x32", "lmhead", "32x32 v=64 chunk=32", "layernorm.bwd", "rest of the step"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("table lacks %q:\n%s", want, stdout)
 		}
@@ -76,7 +76,7 @@ func TestBenchFlagErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--config", "huge"}, `--config: unknown configuration "huge" (want tiny, small, gpt2-124m, bert-tiny or all`},
+		{[]string{"--config", "huge"}, `--config: unknown configuration "huge" (want tiny, small, gpt2-124m, gpt2bpe-tiny, bert-tiny or all`},
 		{[]string{"--threads", "-2"}, "--threads must be 0 (all cores) or positive, got -2"},
 		{[]string{"--steps", "-1"}, "--steps must be 0 (automatic) or positive, got -1"},
 		{[]string{"--warmup", "-3"}, "--warmup must be -1 (none), 0 (automatic) or positive, got -3"},

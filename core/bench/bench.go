@@ -40,14 +40,17 @@ type Shape struct {
 }
 
 // Shapes returns the standard configurations: tiny (the default training
-// run), small, the shape of GPT-2 124M at sequence 256, and bert-tiny, the
-// tiny shape as a BERT with the byte vocabulary and its four special
-// tokens, trained on the MLM objective.
+// run), small, the shape of GPT-2 124M at sequence 256, gpt2bpe-tiny,
+// the tiny model with GPT-2's 50,257-token vocabulary, whose LM head and
+// loss dominate the step, and bert-tiny, the tiny shape as a BERT with the
+// byte vocabulary and its four special tokens, trained on the MLM
+// objective.
 func Shapes() []Shape {
 	return []Shape{
 		{Name: "tiny", Layers: 6, Dim: 256, Heads: 8, Seq: 128, Batch: 16, Vocab: 256},
 		{Name: "small", Layers: 12, Dim: 384, Heads: 6, Seq: 256, Batch: 8, Vocab: 256},
 		{Name: "gpt2-124m", Layers: 12, Dim: 768, Heads: 12, Seq: 256, Batch: 4, Vocab: 50257},
+		{Name: "gpt2bpe-tiny", Layers: 6, Dim: 256, Heads: 8, Seq: 128, Batch: 16, Vocab: 50257},
 		{Name: "bert-tiny", Arch: model.BERT, Layers: 6, Dim: 256, Heads: 8, Seq: 128, Batch: 16, Vocab: data.VocabBytesBERT},
 	}
 }
@@ -318,11 +321,10 @@ func (st *Stepper) Step() (float64, error) {
 			st.targets[i] = int32(st.rng.IntN(s.Vocab))
 		}
 	}
-	loss, err := m.Forward(st.plan, st.tokens, st.targets, s.Batch, s.Seq)
+	loss, err := m.ForwardBackward(st.plan, st.tokens, st.targets, s.Batch, s.Seq, 1)
 	if err != nil {
 		return 0, err
 	}
-	m.Backward(1)
 	var norm float64
 	norm, st.norm = optim.GradNorm(m.Layout, m.Grads.Data, m.Touched, st.norm)
 	st.Opt.Step(m.Params.Data, m.Grads.Data, m.Touched, 1e-3, optim.ClipScale(norm, 1))

@@ -25,9 +25,11 @@ type Kernel struct {
 	// Ms is the median time of one call; MsPerStep is Calls·Ms.
 	Ms        float64 `json:"ms"`
 	MsPerStep float64 `json:"ms_per_step"`
-	// GFLOPS is the rate of the matrix products and attention, by the
-	// counting of package flops (2mnk for a product; attention as if the
-	// full T×T matrix were computed). 0 for the other kernels.
+	// GFLOPS is the rate of the matrix products, attention and the LM
+	// head, by the counting of package flops (2mnk for a product;
+	// attention as if the full T×T matrix were computed; the LM head as
+	// its three products 6·B·T·d·V, without the recomputed logits). 0 for
+	// the other kernels.
 	GFLOPS float64 `json:"gflops,omitempty"`
 	// Reps is how many calls the median was taken over.
 	Reps int `json:"reps"`
@@ -105,11 +107,12 @@ type gemmCall struct {
 }
 
 // gemmCalls lists the products of one training step of shape s, as the
-// model and package nn issue them (attention excluded). BERT's linear
-// weights are [out, in], so its products transpose the other operand, and
-// its head (transform and decoder) runs on HeadRows positions.
+// model and package nn issue them (attention, and GPT's LM head, which is
+// timed as a whole, excluded). BERT's linear weights are [out, in], so its
+// products transpose the other operand, and its head (transform and
+// decoder) runs on HeadRows positions.
 func gemmCalls(s Shape) []gemmCall {
-	bt, d, v, l := s.Batch*s.Seq, s.Dim, s.Vocab, s.Layers
+	bt, d, l := s.Batch*s.Seq, s.Dim, s.Layers
 	if s.Arch == model.BERT {
 		return bertGemmCalls(s)
 	}
@@ -123,9 +126,6 @@ func gemmCalls(s Shape) []gemmCall {
 		beta := float32(1) // bias or residual already in the output
 		g = append(g, gemmCall{"gemm." + x.name + ".fwd", false, false, bt, x.out, x.in, beta, l})
 	}
-	g = append(g, gemmCall{"gemm.lmhead.fwd", false, true, bt, v, d, 0, 1})
-	g = append(g, gemmCall{"gemm.lmhead.dx", false, false, bt, d, v, 0, 1})
-	g = append(g, gemmCall{"gemm.lmhead.dw", true, false, v, d, bt, 1, 1})
 	for i := len(lins) - 1; i >= 0; i-- {
 		x := lins[i]
 		g = append(g, gemmCall{"gemm." + x.name + ".dx", false, true, bt, x.in, x.out, 0, l})
@@ -269,17 +269,21 @@ func timeKernels(s Shape, st *Stepper, target time.Duration) KernelSet {
 	}
 	gin, gout, gd = nil, nil, nil
 
-	logits, losses := make([]float32, bt*v), make([]float32, bt)
-	fill(logits, 10)
-	ceShape := fmt.Sprintf("%dx%d", bt, v)
-	add("crossentropy.fwd", ceShape, 1, 0, func() { nn.SoftmaxCrossEntropyForward(losses, logits, st.targets, bt, v) })
-	// Scale 1 keeps repeated calls on the same buffer away from denormals.
-	add("crossentropy.bwd", ceShape, 1, 0, func() { nn.SoftmaxCrossEntropyBackward(logits, st.targets, 1, bt, v) })
-	logits = nil
+	m := st.Model
+	if s.Arch == model.BERT {
+		logits, losses := make([]float32, bt*v), make([]float32, bt)
+		fill(logits, 10)
+		ceShape := fmt.Sprintf("%dx%d", bt, v)
+		add("crossentropy.fwd", ceShape, 1, 0, func() { nn.SoftmaxCrossEntropyForward(losses, logits, st.targets, bt, v) })
+		// Scale 1 keeps repeated calls on the same buffer away from denormals.
+		add("crossentropy.bwd", ceShape, 1, 0, func() { nn.SoftmaxCrossEntropyBackward(logits, st.targets, 1, bt, v) })
+		logits = nil
+	} else {
+		timeLMHead(add, st, bt, d, v)
+	}
 
 	emb := make([]float32, bt*d)
 	embShape := fmt.Sprintf("%dx%d", bt, d)
-	m := st.Model
 	add("embed.fwd", embShape, 1, 0, func() { nn.EmbedForward(emb, st.tokens, m.Params.WTE, m.Params.WPE, bsz, t, d) })
 	add("embed.bwd", embShape, 1, 0, func() { nn.EmbedBackward(m.Grads.WTE, m.Grads.WPE, emb, st.tokens, bsz, t, d) })
 
@@ -294,4 +298,16 @@ func timeKernels(s Shape, st *Stepper, target time.Duration) KernelSet {
 	add("adamw", nParams, 1, 0, func() { st.Opt.Step(m.Params.Data, m.Grads.Data, m.Touched, 1e-3, 1) })
 	add("zerograd", nParams, 1, 0, func() { touchAll(); m.ZeroGrad() })
 	return ks
+}
+
+// timeLMHead times GPT's LM head with its loss, forward and backward in
+// one pass as a step runs them.
+func timeLMHead(add func(name, shape string, calls int, flops float64, f func()), st *Stepper, bt, d, v int) {
+	head := nn.NewLMHead(bt, v, 0)
+	hid, losses, dhid, demb := make([]float32, bt*d), make([]float32, bt), make([]float32, bt*d), make([]float32, v*d)
+	fill(hid, 10)
+	headShape := fmt.Sprintf("%dx%d v=%d chunk=%d", bt, d, v, head.ChunkRows())
+	add("lmhead", headShape, 1, 6*float64(bt)*float64(v)*float64(d), func() {
+		head.ForwardBackward(losses, dhid, demb, nil, hid, st.Model.Params.WTE, nil, st.targets, 1, bt, d)
+	})
 }

@@ -1,11 +1,13 @@
 package model
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"testing"
 
+	"workbench/core/nn"
 	"workbench/core/safetensors"
 )
 
@@ -72,12 +74,24 @@ func floats(t *testing.T, f *safetensors.File, name string) []float32 {
 
 // TestGoldenPyTorch matches the loss and every gradient of a PyTorch GPT-2
 // run with a shared plan, for a small-init and a large-init model (the
-// latter makes attention and GELU strongly non-linear).
+// latter makes attention and GELU strongly non-linear), with the LM head
+// computed in one chunk (the default) and in chunks of 1 and 5 of the 48
+// rows of the batch.
 func TestGoldenPyTorch(t *testing.T) {
-	for _, name := range []string{"gpt_golden", "gpt_golden_strong"} {
-		t.Run(name, func(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		chunk int // LM-head rows at a time; 0: the default
+	}{
+		{"gpt_golden", 0}, {"gpt_golden_strong", 0},
+		{"gpt_golden", 1}, {"gpt_golden_strong", 5},
+	} {
+		name := tc.name
+		t.Run(fmt.Sprintf("%s/chunk=%d", name, tc.chunk), func(t *testing.T) {
 			m, f, plan, tokens, targets := loadGolden(t, "testdata/"+name+".safetensors")
 			c := m.Config
+			if tc.chunk > 0 {
+				m.acts.head = nn.NewLMHead(c.Batch*c.Seq, c.Vocab, tc.chunk)
+			}
 			loss, err := m.Forward(plan, tokens, targets, c.Batch, c.Seq)
 			if err != nil {
 				t.Fatal(err)

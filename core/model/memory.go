@@ -1,5 +1,7 @@
 package model
 
+import "workbench/core/nn"
+
 // Bytes returns the memory New allocates for a model of shape c, in bytes:
 // the parameters and gradients (4 bytes each per parameter) and the
 // activation buffers of the deepest plan (see allocActs). It is computed
@@ -18,7 +20,13 @@ func (c Config) Bytes() float64 {
 	perBlock := 16*bt*d + 4*bt + att
 	// Once: the input residual, the final LayerNorm, the backward
 	// scratch (dres, dtmp, datty, dqkv, dfch: 10 rows of width d), their
-	// statistics and losses, the logits and one attention scratch.
-	once := 12*bt*d + 3*bt + bt*v + att
+	// statistics and losses, the head's logits (GPT: one chunk of rows of
+	// the LM head and its two row statistics; BERT: every row) and one
+	// attention scratch.
+	head := bt * v
+	if !c.IsBERT() {
+		head = float64(nn.LMHeadChunkRows(c.Batch*c.Seq, c.Vocab))*v + 2*bt
+	}
+	once := 12*bt*d + 3*bt + head + att
 	return 4 * (2*params + n*perBlock + once)
 }

@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"workbench/core/kern"
 	"workbench/core/nn"
 )
 
@@ -33,6 +32,9 @@ type Model struct {
 	targets []int32
 	b, t    int
 	count   int // targets that are not ignored
+	// headDone says that the last forward pass also computed the GPT LM
+	// head's gradients (ForwardBackward), so Backward starts below them.
+	headDone bool
 }
 
 // acts holds the activations kept for the backward pass, indexed by
@@ -44,7 +46,9 @@ type acts struct {
 	ln2, ln2Mean, ln2Std [][]float32
 	fch, fchGelu         [][]float32
 	lnf, lnfMean, lnfStd []float32
-	logits, losses       []float32
+	losses               []float32
+	head                 *nn.LMHead // GPT: the tied LM head and its loss
+	logits               []float32  // BERT: the MLM head's logits
 
 	dres, dtmp, dqkv, datty, dfch, dattScratch []float32
 
@@ -125,7 +129,12 @@ func (m *Model) allocActs() {
 	a.ln2, a.ln2Mean, a.ln2Std = many(n, bt*d), many(n, bt), many(n, bt)
 	a.fch, a.fchGelu = many(n, bt*4*d), many(n, bt*4*d)
 	a.lnf, a.lnfMean, a.lnfStd = make([]float32, bt*d), make([]float32, bt), make([]float32, bt)
-	a.logits, a.losses = make([]float32, bt*c.Vocab), make([]float32, bt)
+	a.losses = make([]float32, bt)
+	if c.IsBERT() {
+		a.logits = make([]float32, bt*c.Vocab)
+	} else {
+		a.head = nn.NewLMHead(bt, c.Vocab, 0)
+	}
 	a.dres, a.dtmp, a.datty = make([]float32, bt*d), make([]float32, bt*d), make([]float32, bt*d)
 	a.dqkv, a.dfch, a.dattScratch = make([]float32, bt*3*d), make([]float32, bt*4*d), make([]float32, att)
 	if c.IsBERT() {
@@ -178,6 +187,24 @@ func (m *Model) Forward(plan []int, tokens, targets []int32, b, t int) (float64,
 // have the target nn.IgnoreIndex. lens nil means no padding. GPT takes no
 // padding.
 func (m *Model) ForwardPadded(plan []int, tokens, targets []int32, lens []int, b, t int) (float64, error) {
+	return m.forward(plan, tokens, targets, lens, b, t, false, 0)
+}
+
+// ForwardBackward is Forward followed by Backward(scale), as a training
+// step runs them; for GPT it computes the LM head's logits once instead
+// of twice: the head's gradients are computed with its loss.
+func (m *Model) ForwardBackward(plan []int, tokens, targets []int32, b, t int, scale float32) (float64, error) {
+	loss, err := m.forward(plan, tokens, targets, nil, b, t, true, scale)
+	if err != nil {
+		return 0, err
+	}
+	m.Backward(scale)
+	return loss, nil
+}
+
+// forward is ForwardPadded; with grad set, a GPT also computes the LM
+// head's gradients for Backward(scale).
+func (m *Model) forward(plan []int, tokens, targets []int32, lens []int, b, t int, grad bool, scale float32) (float64, error) {
 	c := m.Config
 	if err := m.CheckPlan(plan); err != nil {
 		return 0, err
@@ -205,14 +232,22 @@ func (m *Model) ForwardPadded(plan []int, tokens, targets []int32, lens []int, b
 		return m.bertHeadForward(n, bt), nil
 	}
 	nn.LayerNormForward(a.lnf, a.lnfMean, a.lnfStd, a.res[n], m.Params.LNFW, m.Params.LNFB, bt, d)
-	kern.Sgemm(false, true, bt, c.Vocab, d, 1, a.lnf, d, m.Params.WTE, d, 0, a.logits, c.Vocab)
-	nn.SoftmaxCrossEntropyForward(a.losses, a.logits, targets, bt, c.Vocab)
-	var sum float64
 	m.count = 0
+	for _, tg := range targets {
+		if tg != nn.IgnoreIndex {
+			m.count++
+		}
+	}
+	m.headDone = grad && m.count > 0
+	if m.headDone {
+		a.head.ForwardBackward(a.losses, a.dtmp, m.headGrad(), nil, a.lnf, m.Params.WTE, nil, targets, scale/float32(m.count), bt, d)
+	} else {
+		a.head.Forward(a.losses, a.lnf, m.Params.WTE, nil, targets, bt, d)
+	}
+	var sum float64
 	for r, l := range a.losses[:bt] {
 		if targets[r] != nn.IgnoreIndex {
 			sum += float64(l)
-			m.count++
 		}
 	}
 	if m.count == 0 {
@@ -247,15 +282,12 @@ func (m *Model) Backward(scale float32) {
 func (m *Model) gptHeadBackward(scale float32) {
 	c := m.Config
 	plan := m.plan
-	bt, d, v, a := m.b*m.t, c.Dim, c.Vocab, &m.acts
+	bt, d, a := m.b*m.t, c.Dim, &m.acts
 	fin := m.Layout.FinalGroup()
-	embFrozen := m.Frozen[EmbedGroup]
-	nn.SoftmaxCrossEntropyBackward(a.logits, m.targets, scale/float32(m.count), bt, v)
-	dlogits := a.logits[:bt*v]
-	kern.Sgemm(false, false, bt, d, v, 1, dlogits, v, m.Params.WTE, d, 0, a.dtmp, d)
-	if !embFrozen {
-		kern.Sgemm(true, false, v, d, bt, 1, dlogits, v, a.lnf, d, 1, m.Grads.WTE, d)
-		m.Touched[EmbedGroup] = true
+	if m.headDone {
+		m.headDone = false // a second Backward computes them again
+	} else {
+		a.head.Backward(a.dtmp, m.headGrad(), nil, a.lnf, m.Params.WTE, nil, m.targets, scale/float32(m.count), bt, d)
 	}
 	dres := a.dres[:bt*d]
 	clear(dres)
@@ -304,6 +336,16 @@ func (m *Model) encoderBackward() {
 	} else {
 		nn.EmbedBackward(m.Grads.WTE, m.Grads.WPE, m.acts.dres[:b*t*d], m.tokens, b, t, d)
 	}
+}
+
+// headGrad returns the gradient the LM head accumulates into, the token
+// embedding's, and marks it touched; nil when the embedding is frozen.
+func (m *Model) headGrad() []float32 {
+	if m.Frozen[EmbedGroup] {
+		return nil
+	}
+	m.Touched[EmbedGroup] = true
+	return m.Grads.WTE
 }
 
 // ZeroGrad clears the gradients of every touched group and the touched

@@ -36,20 +36,26 @@ func (e *ceFwd) Range(lo, hi int) {
 	v := e.v
 	for r := lo; r < hi; r++ {
 		row := e.logits[r*v : (r+1)*v]
-		mx := kern.Max(row)
-		tg := e.targets[r]
-		var xt float32
-		if tg != IgnoreIndex {
-			xt = row[tg]
-		}
-		sum := kern.ExpSub(row, row, mx)
+		_, sum, loss := softmaxRow(row, e.targets[r])
 		kern.Scale(1/sum, row)
-		if tg == IgnoreIndex {
-			e.losses[r] = 0
-		} else {
-			e.losses[r] = math32.Log(sum) + mx - xt
-		}
+		e.losses[r] = loss
 	}
+}
+
+// softmaxRow turns a row of logits into exp(logit − max) and returns the
+// max, the sum of the exponentials and the cross-entropy loss
+// −log softmax(logits)[target] (0 for an ignored target).
+func softmaxRow(row []float32, target int32) (mx, sum, loss float32) {
+	mx = kern.Max(row)
+	var xt float32
+	if target != IgnoreIndex {
+		xt = row[target]
+	}
+	sum = kern.ExpSub(row, row, mx)
+	if target == IgnoreIndex {
+		return mx, sum, 0
+	}
+	return mx, sum, math32.Log(sum) + mx - xt
 }
 
 var ceBwdPool = newPool[ceBwd]()
@@ -64,13 +70,18 @@ type ceBwd struct {
 func (e *ceBwd) Range(lo, hi int) {
 	v := e.v
 	for r := lo; r < hi; r++ {
-		row := e.probs[r*v : (r+1)*v]
-		tg := e.targets[r]
-		if tg == IgnoreIndex {
-			clear(row)
-			continue
-		}
-		kern.Scale(e.scale, row)
-		row[tg] -= e.scale
+		logitsGrad(e.probs[r*v:(r+1)*v], e.targets[r], e.scale, 1)
 	}
+}
+
+// logitsGrad turns a row of exp(logit − max), whose sum is sum (1 for
+// probabilities), into the gradient of scale·loss with respect to the
+// logits, (softmax − onehot(target))·scale; zero for an ignored target.
+func logitsGrad(row []float32, target int32, scale, sum float32) {
+	if target == IgnoreIndex {
+		clear(row)
+		return
+	}
+	kern.Scale(scale/sum, row)
+	row[target] -= scale
 }

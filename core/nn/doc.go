@@ -3,7 +3,8 @@
 // LayerNorm, linear layers in GPT-2's [in, out] and PyTorch's [out, in]
 // weight layouts, causal and bidirectional (padding-masked)
 // self-attention, the tanh and exact (erf) GELU, row gathering for the MLM
-// head and softmax cross-entropy.
+// head, softmax cross-entropy, and an LM head fused with the cross-entropy
+// (LMHead) that computes its logits a chunk of rows at a time.
 //
 // Every function works on caller-owned, preallocated float32 slices in
 // row-major layout and never allocates in steady state. Backward functions

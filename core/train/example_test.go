@@ -26,6 +26,6 @@ func ExampleConfig_MemoryBytes() {
 	fmt.Printf("--dim 1000000: %.0f GB\n", c.MemoryBytes(256)/1e9)
 	// Output:
 	// default run: 365 MB
-	// with the GPT-2 tokenizer: 979 MB
+	// with the GPT-2 tokenizer: 671 MB
 	// --dim 1000000: 1152892 GB
 }

@@ -349,12 +349,11 @@ func (t *Trainer) TrainStep() (StepResult, error) {
 	var lossSum float64
 	for micro := 0; micro < c.Accum; micro++ {
 		t.batcher.Next(t.inputs, t.target)
-		loss, err := t.Model.Forward(t.microPlans[micro], t.inputs, t.target, c.Batch, c.Seq)
+		loss, err := t.Model.ForwardBackward(t.microPlans[micro], t.inputs, t.target, c.Batch, c.Seq, 1/float32(c.Accum))
 		if err != nil {
 			return res, err
 		}
 		lossSum += loss
-		t.Model.Backward(1 / float32(c.Accum))
 	}
 	res.GradNorm, t.normScratch = optim.GradNorm(t.Model.Layout, t.Model.Grads.Data, t.Model.Touched, t.normScratch)
 	t.Opt.Step(t.Model.Params.Data, t.Model.Grads.Data, t.Model.Touched, res.LR, optim.ClipScale(res.GradNorm, c.Clip))
