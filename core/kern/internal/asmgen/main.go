@@ -52,7 +52,7 @@ func main() {
 	iotaTab = iota
 	for _, s := range isas {
 		for _, emit := range []func(*vx){
-			geluForward, geluBackward, expSub, vmax, scaleTo,
+			geluForward, geluBackward, geluErfForward, geluErfBackward, expSub, vmax, scaleTo,
 			sum, sumSqDev, lnAffine, lnBwdSums, lnBwdApply, lnParam, adamw, mulSub,
 		} {
 			emit(s)
