@@ -101,6 +101,42 @@ func CompareWith(opt CompareOptions, runs ...string) (Comparison, error) {
 	return out, nil
 }
 
+// StepCurve is one run's metric against the optimizer step, as PlotSteps
+// drew it.
+type StepCurve struct {
+	Name, Method, Dir string
+	Steps             []int     // the logged steps in the range
+	Values            []float64 // the metric at those steps
+	Expansions        []int     // steps in the range after which the run expanded
+}
+
+// PlotSteps writes the plot NAME.png and NAME.svg into the experiment
+// directory: metric ("train_loss", "grad_norm", "val_loss" or "lr", as in
+// metrics.jsonl) of each run against the optimizer step, for the steps
+// from..to (to ≤ 0: the last step), with each run's expansions as dashed
+// vertical lines. Runs are given as for Compare. It returns the curves it
+// drew, so that a script can also tabulate them.
+func PlotSteps(name, metric string, from, to int, runs ...string) ([]StepCurve, error) {
+	s := env.Current()
+	defer s.Enter()()
+	s.CheckStopped()
+	if len(runs) == 0 {
+		return nil, errors.New("wb.PlotSteps: no runs given")
+	}
+	if env.PlotSteps == nil {
+		return nil, errNoEngine
+	}
+	curves, err := env.PlotSteps(s, name, metric, from, to, runs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]StepCurve, len(curves))
+	for i, c := range curves {
+		out[i] = StepCurve(c)
+	}
+	return out, nil
+}
+
 // errNoEngine is returned when the facade is used from compiled Go
 // without the engine linked.
 var errNoEngine = errors.New(`the facade's engine is not linked: run scripts with workbench run, or import _ "workbench/core/wb/engine"`)
