@@ -59,6 +59,9 @@ func main() {
 	// The expansion's step, as the runs logged it.
 	all, err := wb.PlotSteps("train_loss", "train_loss", 0, 0, dirs...)
 	wb.Check(err)
+	if len(all[0].Steps) == 0 {
+		return // planned, not trained (workbench plan)
+	}
 	if len(all[0].Expansions) == 0 {
 		wb.Fatalf("run %s logged no expansion", all[0].Name)
 	}
