@@ -55,6 +55,9 @@ func TestRunShippedScripts(t *testing.T) {
 		"onelayer.go":     {"onelayer"},
 		"grow_from.go":    {"baseline", "small", "grown"},
 		"budget_sweep.go": {"b2-baseline-s1", "b2-apollo-s1", "b4-pld-s1"},
+		"bert_expand.go":  {"stacking", "interpolation"},
+		"bert_lvpsk.go":   {"baseline", "lvps", "lvpsk0", "lvpsk5", "lvpsk10"},
+		"bert_compare.go": {"baseline-s1", "apollo-s1", "stack-s1", "mslt-s1"},
 	}
 	scripts, err := filepath.Glob("../../scripts/*.go")
 	if err != nil || len(scripts) == 0 {
@@ -72,6 +75,9 @@ func TestRunShippedScripts(t *testing.T) {
 			args := append([]string{"run", s, "--out", out}, quick(data)...)
 			if name == "budget_sweep.go" {
 				args = append(args, "--set", "budgets=2,4,seeds=1,methods=apollo,pld")
+			}
+			if name == "bert_compare.go" {
+				args = append(args, "--set", "seeds=1")
 			}
 			code, stdout, stderr := run(args...)
 			if code != 0 {

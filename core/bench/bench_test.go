@@ -212,8 +212,19 @@ func TestMedian(t *testing.T) {
 
 // BenchmarkTrainStep measures full training steps of the tiny
 // configuration with the default thread count.
-func BenchmarkTrainStep(b *testing.B) {
-	s := Shapes()[0]
+func BenchmarkTrainStep(b *testing.B) { benchmarkStep(b, "tiny") }
+
+// BenchmarkTrainStepBERT is BenchmarkTrainStep for bert-tiny.
+func BenchmarkTrainStepBERT(b *testing.B) { benchmarkStep(b, "bert-tiny") }
+
+// benchmarkStep times training steps of the named shape after two
+// untimed ones.
+func benchmarkStep(b *testing.B, name string) {
+	shapes, err := Lookup(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := shapes[0]
 	st, err := NewStepper(s, 1)
 	if err != nil {
 		b.Fatal(err)

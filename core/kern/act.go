@@ -158,6 +158,8 @@ type actPath struct {
 	name       string
 	geluFwd    func(dst, src []float32)
 	geluBwd    func(dinp, dout, inp []float32)
+	geluErfFwd func(dst, src []float32)
+	geluErfBwd func(dinp, dout, inp []float32)
 	expSub     func(dst, src []float32, max float32) float32
 	max        func(x []float32) float32
 	scaleTo    func(dst, src []float32, alpha float32)
@@ -174,7 +176,7 @@ type actPath struct {
 // actGo is the pure-Go implementation.
 var actGo = actPath{
 	name:    "go",
-	geluFwd: geluFwdGo, geluBwd: geluBwdGo,
+	geluFwd: geluFwdGo, geluBwd: geluBwdGo, geluErfFwd: geluErfFwdGo, geluErfBwd: geluErfBwdGo,
 	expSub: expSubGo, max: maxGo, scaleTo: scaleToGo, sum: sumGo, sumSqDev: sumSqDevGo,
 	lnAffine: lnAffineGo, lnBwdSums: lnBwdSumsGo, lnBwdApply: lnBwdApplyGo, lnParam: lnParamGo,
 	adamw: adamwGo, mulSub: mulSubGo,

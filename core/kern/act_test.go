@@ -213,10 +213,12 @@ func TestElementwiseSplit(t *testing.T) {
 	g := randVec(r, n)
 	for _, p := range actPaths() {
 		kernels := map[string]func(dst, src []float32, lo, hi int){
-			"gelu":    func(dst, src []float32, lo, hi int) { p.geluFwd(dst[lo:hi], src[lo:hi]) },
-			"geluBwd": func(dst, src []float32, lo, hi int) { p.geluBwd(dst[lo:hi], g[lo:hi], src[lo:hi]) },
-			"expSub":  func(dst, src []float32, lo, hi int) { p.expSub(dst[lo:hi], src[lo:hi], 1.5) },
-			"scaleTo": func(dst, src []float32, lo, hi int) { p.scaleTo(dst[lo:hi], src[lo:hi], -0.7) },
+			"gelu":       func(dst, src []float32, lo, hi int) { p.geluFwd(dst[lo:hi], src[lo:hi]) },
+			"geluBwd":    func(dst, src []float32, lo, hi int) { p.geluBwd(dst[lo:hi], g[lo:hi], src[lo:hi]) },
+			"geluErf":    func(dst, src []float32, lo, hi int) { p.geluErfFwd(dst[lo:hi], src[lo:hi]) },
+			"geluErfBwd": func(dst, src []float32, lo, hi int) { p.geluErfBwd(dst[lo:hi], g[lo:hi], src[lo:hi]) },
+			"expSub":     func(dst, src []float32, lo, hi int) { p.expSub(dst[lo:hi], src[lo:hi], 1.5) },
+			"scaleTo":    func(dst, src []float32, lo, hi int) { p.scaleTo(dst[lo:hi], src[lo:hi], -0.7) },
 		}
 		for name, f := range kernels {
 			whole := make([]float32, n)

@@ -1,7 +1,7 @@
 // Package kern holds the float32 compute kernels of the engine: matrix
 // multiplication in the shapes training needs (through a BLAS-style Sgemm),
 // vector kernels (Dot, Axpy, Scale), the element-wise and row kernels of the
-// other hot operations (GELU, exp-and-sum for softmax, LayerNorm, AdamW),
+// other hot operations (GELU, tanh-approximated and exact, exp-and-sum for softmax, LayerNorm, AdamW),
 // fused causal attention for one head (CausalAttention and its backward),
 // and a deterministic parallel loop.
 //
@@ -32,7 +32,9 @@
 // including a masked final partial vector, so splitting a slice between
 // threads never changes a result. exp is a polynomial with an error below
 // 1 ulp; GELU is computed as x·sigmoid(w) from exp(−|w|) and never
-// overflows. CausalAttention packs K, V and Q once per head and runs the
+// overflows; the exact GELU of BERT takes erf from a rational
+// approximation (relative error below 5e-7) and exp(−x²/2) from the same
+// exponential. CausalAttention packs K, V and Q once per head and runs the
 // GEMM micro-kernels on row panels only up to the diagonal.
 //
 // # Threads and determinism

@@ -2676,6 +2676,701 @@ DATA const41a00000<>+56(SB)/4, $0x41a00000
 DATA const41a00000<>+60(SB)/4, $0x41a00000
 GLOBL const41a00000<>(SB), RODATA|NOPTR, $64
 
+// func geluErfFwdAVX512(dst []float32, src []float32)
+// Requires: AVX, AVX512F
+TEXT ·geluErfFwdAVX512(SB), NOSPLIT, $0-48
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	VBROADCASTSS const3f000000<>+0(SB), Z0
+	VBROADCASTSS const3f3504f3<>+0(SB), Z1
+
+geluErfFwdAVX512_loop:
+	CMPQ        DX, $0x00000020
+	JL          geluErfFwdAVX512_one
+	VMOVUPS     (CX), Z2
+	VMULPS      Z1, Z2, Z3
+	VMOVUPS     constc0800000<>+0(SB), Z4
+	VMAXPS      Z3, Z4, Z3
+	VMOVUPS     const40800000<>+0(SB), Z4
+	VMINPS      Z3, Z4, Z3
+	VMULPS      Z3, Z3, Z4
+	VMOVUPS     constaf95df0b<>+0(SB), Z5
+	VFMADD213PS const32edffee<>+0(SB), Z4, Z5
+	VFMADD213PS constb60cff51<>+0(SB), Z4, Z5
+	VFMADD213PS constb86ec2d2<>+0(SB), Z4, Z5
+	VFMADD213PS constba40ac63<>+0(SB), Z4, Z5
+	VFMADD213PS constbb41a1f6<>+0(SB), Z4, Z5
+	VFMADD213PS constbc83dbd4<>+0(SB), Z4, Z5
+	VMOVUPS     constb77460cd<>+0(SB), Z6
+	VFMADD213PS constb95fbd29<>+0(SB), Z4, Z6
+	VFMADD213PS constbadc924e<>+0(SB), Z4, Z6
+	VFMADD213PS constbbf19bf8<>+0(SB), Z4, Z6
+	VFMADD213PS constbc69b6a7<>+0(SB), Z4, Z6
+	VMULPS      Z3, Z5, Z5
+	VDIVPS      Z6, Z5, Z5
+	VMULPS      Z0, Z2, Z2
+	VFMADD213PS Z2, Z2, Z5
+	VMOVUPS     Z5, (AX)
+	VMOVUPS     64(CX), Z2
+	VMULPS      Z1, Z2, Z3
+	VMOVUPS     constc0800000<>+0(SB), Z4
+	VMAXPS      Z3, Z4, Z3
+	VMOVUPS     const40800000<>+0(SB), Z4
+	VMINPS      Z3, Z4, Z3
+	VMULPS      Z3, Z3, Z4
+	VMOVUPS     constaf95df0b<>+0(SB), Z5
+	VFMADD213PS const32edffee<>+0(SB), Z4, Z5
+	VFMADD213PS constb60cff51<>+0(SB), Z4, Z5
+	VFMADD213PS constb86ec2d2<>+0(SB), Z4, Z5
+	VFMADD213PS constba40ac63<>+0(SB), Z4, Z5
+	VFMADD213PS constbb41a1f6<>+0(SB), Z4, Z5
+	VFMADD213PS constbc83dbd4<>+0(SB), Z4, Z5
+	VMOVUPS     constb77460cd<>+0(SB), Z6
+	VFMADD213PS constb95fbd29<>+0(SB), Z4, Z6
+	VFMADD213PS constbadc924e<>+0(SB), Z4, Z6
+	VFMADD213PS constbbf19bf8<>+0(SB), Z4, Z6
+	VFMADD213PS constbc69b6a7<>+0(SB), Z4, Z6
+	VMULPS      Z3, Z5, Z5
+	VDIVPS      Z6, Z5, Z5
+	VMULPS      Z0, Z2, Z2
+	VFMADD213PS Z2, Z2, Z5
+	VMOVUPS     Z5, 64(AX)
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, CX
+	SUBQ        $0x00000020, DX
+	JMP         geluErfFwdAVX512_loop
+
+geluErfFwdAVX512_one:
+	CMPQ        DX, $0x00000010
+	JL          geluErfFwdAVX512_tail
+	VMOVUPS     (CX), Z2
+	VMULPS      Z1, Z2, Z3
+	VMOVUPS     constc0800000<>+0(SB), Z4
+	VMAXPS      Z3, Z4, Z3
+	VMOVUPS     const40800000<>+0(SB), Z4
+	VMINPS      Z3, Z4, Z3
+	VMULPS      Z3, Z3, Z4
+	VMOVUPS     constaf95df0b<>+0(SB), Z5
+	VFMADD213PS const32edffee<>+0(SB), Z4, Z5
+	VFMADD213PS constb60cff51<>+0(SB), Z4, Z5
+	VFMADD213PS constb86ec2d2<>+0(SB), Z4, Z5
+	VFMADD213PS constba40ac63<>+0(SB), Z4, Z5
+	VFMADD213PS constbb41a1f6<>+0(SB), Z4, Z5
+	VFMADD213PS constbc83dbd4<>+0(SB), Z4, Z5
+	VMOVUPS     constb77460cd<>+0(SB), Z6
+	VFMADD213PS constb95fbd29<>+0(SB), Z4, Z6
+	VFMADD213PS constbadc924e<>+0(SB), Z4, Z6
+	VFMADD213PS constbbf19bf8<>+0(SB), Z4, Z6
+	VFMADD213PS constbc69b6a7<>+0(SB), Z4, Z6
+	VMULPS      Z3, Z5, Z5
+	VDIVPS      Z6, Z5, Z5
+	VMULPS      Z0, Z2, Z2
+	VFMADD213PS Z2, Z2, Z5
+	VMOVUPS     Z5, (AX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, CX
+	SUBQ        $0x00000010, DX
+	JMP         geluErfFwdAVX512_one
+
+geluErfFwdAVX512_tail:
+	TESTQ        DX, DX
+	JE           geluErfFwdAVX512_done
+	VMOVQ        DX, X2
+	VPBROADCASTD X2, Z2
+	VPCMPGTD     iota32<>+0(SB), Z2, K1
+	VMOVUPS.Z    (CX), K1, Z2
+	VMULPS       Z1, Z2, Z1
+	VMOVUPS      constc0800000<>+0(SB), Z3
+	VMAXPS       Z1, Z3, Z1
+	VMOVUPS      const40800000<>+0(SB), Z3
+	VMINPS       Z1, Z3, Z1
+	VMULPS       Z1, Z1, Z3
+	VMOVUPS      constaf95df0b<>+0(SB), Z4
+	VFMADD213PS  const32edffee<>+0(SB), Z3, Z4
+	VFMADD213PS  constb60cff51<>+0(SB), Z3, Z4
+	VFMADD213PS  constb86ec2d2<>+0(SB), Z3, Z4
+	VFMADD213PS  constba40ac63<>+0(SB), Z3, Z4
+	VFMADD213PS  constbb41a1f6<>+0(SB), Z3, Z4
+	VFMADD213PS  constbc83dbd4<>+0(SB), Z3, Z4
+	VMOVUPS      constb77460cd<>+0(SB), Z5
+	VFMADD213PS  constb95fbd29<>+0(SB), Z3, Z5
+	VFMADD213PS  constbadc924e<>+0(SB), Z3, Z5
+	VFMADD213PS  constbbf19bf8<>+0(SB), Z3, Z5
+	VFMADD213PS  constbc69b6a7<>+0(SB), Z3, Z5
+	VMULPS       Z1, Z4, Z4
+	VDIVPS       Z5, Z4, Z4
+	VMULPS       Z0, Z2, Z2
+	VFMADD213PS  Z2, Z2, Z4
+	VMOVUPS      Z4, K1, (AX)
+
+geluErfFwdAVX512_done:
+	VZEROUPPER
+	RET
+
+DATA const3f000000<>+0(SB)/4, $0x3f000000
+DATA const3f000000<>+4(SB)/4, $0x3f000000
+DATA const3f000000<>+8(SB)/4, $0x3f000000
+DATA const3f000000<>+12(SB)/4, $0x3f000000
+DATA const3f000000<>+16(SB)/4, $0x3f000000
+DATA const3f000000<>+20(SB)/4, $0x3f000000
+DATA const3f000000<>+24(SB)/4, $0x3f000000
+DATA const3f000000<>+28(SB)/4, $0x3f000000
+DATA const3f000000<>+32(SB)/4, $0x3f000000
+DATA const3f000000<>+36(SB)/4, $0x3f000000
+DATA const3f000000<>+40(SB)/4, $0x3f000000
+DATA const3f000000<>+44(SB)/4, $0x3f000000
+DATA const3f000000<>+48(SB)/4, $0x3f000000
+DATA const3f000000<>+52(SB)/4, $0x3f000000
+DATA const3f000000<>+56(SB)/4, $0x3f000000
+DATA const3f000000<>+60(SB)/4, $0x3f000000
+GLOBL const3f000000<>(SB), RODATA|NOPTR, $64
+
+DATA const3f3504f3<>+0(SB)/4, $0x3f3504f3
+DATA const3f3504f3<>+4(SB)/4, $0x3f3504f3
+DATA const3f3504f3<>+8(SB)/4, $0x3f3504f3
+DATA const3f3504f3<>+12(SB)/4, $0x3f3504f3
+DATA const3f3504f3<>+16(SB)/4, $0x3f3504f3
+DATA const3f3504f3<>+20(SB)/4, $0x3f3504f3
+DATA const3f3504f3<>+24(SB)/4, $0x3f3504f3
+DATA const3f3504f3<>+28(SB)/4, $0x3f3504f3
+DATA const3f3504f3<>+32(SB)/4, $0x3f3504f3
+DATA const3f3504f3<>+36(SB)/4, $0x3f3504f3
+DATA const3f3504f3<>+40(SB)/4, $0x3f3504f3
+DATA const3f3504f3<>+44(SB)/4, $0x3f3504f3
+DATA const3f3504f3<>+48(SB)/4, $0x3f3504f3
+DATA const3f3504f3<>+52(SB)/4, $0x3f3504f3
+DATA const3f3504f3<>+56(SB)/4, $0x3f3504f3
+DATA const3f3504f3<>+60(SB)/4, $0x3f3504f3
+GLOBL const3f3504f3<>(SB), RODATA|NOPTR, $64
+
+DATA constc0800000<>+0(SB)/4, $0xc0800000
+DATA constc0800000<>+4(SB)/4, $0xc0800000
+DATA constc0800000<>+8(SB)/4, $0xc0800000
+DATA constc0800000<>+12(SB)/4, $0xc0800000
+DATA constc0800000<>+16(SB)/4, $0xc0800000
+DATA constc0800000<>+20(SB)/4, $0xc0800000
+DATA constc0800000<>+24(SB)/4, $0xc0800000
+DATA constc0800000<>+28(SB)/4, $0xc0800000
+DATA constc0800000<>+32(SB)/4, $0xc0800000
+DATA constc0800000<>+36(SB)/4, $0xc0800000
+DATA constc0800000<>+40(SB)/4, $0xc0800000
+DATA constc0800000<>+44(SB)/4, $0xc0800000
+DATA constc0800000<>+48(SB)/4, $0xc0800000
+DATA constc0800000<>+52(SB)/4, $0xc0800000
+DATA constc0800000<>+56(SB)/4, $0xc0800000
+DATA constc0800000<>+60(SB)/4, $0xc0800000
+GLOBL constc0800000<>(SB), RODATA|NOPTR, $64
+
+DATA const40800000<>+0(SB)/4, $0x40800000
+DATA const40800000<>+4(SB)/4, $0x40800000
+DATA const40800000<>+8(SB)/4, $0x40800000
+DATA const40800000<>+12(SB)/4, $0x40800000
+DATA const40800000<>+16(SB)/4, $0x40800000
+DATA const40800000<>+20(SB)/4, $0x40800000
+DATA const40800000<>+24(SB)/4, $0x40800000
+DATA const40800000<>+28(SB)/4, $0x40800000
+DATA const40800000<>+32(SB)/4, $0x40800000
+DATA const40800000<>+36(SB)/4, $0x40800000
+DATA const40800000<>+40(SB)/4, $0x40800000
+DATA const40800000<>+44(SB)/4, $0x40800000
+DATA const40800000<>+48(SB)/4, $0x40800000
+DATA const40800000<>+52(SB)/4, $0x40800000
+DATA const40800000<>+56(SB)/4, $0x40800000
+DATA const40800000<>+60(SB)/4, $0x40800000
+GLOBL const40800000<>(SB), RODATA|NOPTR, $64
+
+DATA constaf95df0b<>+0(SB)/4, $0xaf95df0b
+DATA constaf95df0b<>+4(SB)/4, $0xaf95df0b
+DATA constaf95df0b<>+8(SB)/4, $0xaf95df0b
+DATA constaf95df0b<>+12(SB)/4, $0xaf95df0b
+DATA constaf95df0b<>+16(SB)/4, $0xaf95df0b
+DATA constaf95df0b<>+20(SB)/4, $0xaf95df0b
+DATA constaf95df0b<>+24(SB)/4, $0xaf95df0b
+DATA constaf95df0b<>+28(SB)/4, $0xaf95df0b
+DATA constaf95df0b<>+32(SB)/4, $0xaf95df0b
+DATA constaf95df0b<>+36(SB)/4, $0xaf95df0b
+DATA constaf95df0b<>+40(SB)/4, $0xaf95df0b
+DATA constaf95df0b<>+44(SB)/4, $0xaf95df0b
+DATA constaf95df0b<>+48(SB)/4, $0xaf95df0b
+DATA constaf95df0b<>+52(SB)/4, $0xaf95df0b
+DATA constaf95df0b<>+56(SB)/4, $0xaf95df0b
+DATA constaf95df0b<>+60(SB)/4, $0xaf95df0b
+GLOBL constaf95df0b<>(SB), RODATA|NOPTR, $64
+
+DATA const32edffee<>+0(SB)/4, $0x32edffee
+DATA const32edffee<>+4(SB)/4, $0x32edffee
+DATA const32edffee<>+8(SB)/4, $0x32edffee
+DATA const32edffee<>+12(SB)/4, $0x32edffee
+DATA const32edffee<>+16(SB)/4, $0x32edffee
+DATA const32edffee<>+20(SB)/4, $0x32edffee
+DATA const32edffee<>+24(SB)/4, $0x32edffee
+DATA const32edffee<>+28(SB)/4, $0x32edffee
+DATA const32edffee<>+32(SB)/4, $0x32edffee
+DATA const32edffee<>+36(SB)/4, $0x32edffee
+DATA const32edffee<>+40(SB)/4, $0x32edffee
+DATA const32edffee<>+44(SB)/4, $0x32edffee
+DATA const32edffee<>+48(SB)/4, $0x32edffee
+DATA const32edffee<>+52(SB)/4, $0x32edffee
+DATA const32edffee<>+56(SB)/4, $0x32edffee
+DATA const32edffee<>+60(SB)/4, $0x32edffee
+GLOBL const32edffee<>(SB), RODATA|NOPTR, $64
+
+DATA constb60cff51<>+0(SB)/4, $0xb60cff51
+DATA constb60cff51<>+4(SB)/4, $0xb60cff51
+DATA constb60cff51<>+8(SB)/4, $0xb60cff51
+DATA constb60cff51<>+12(SB)/4, $0xb60cff51
+DATA constb60cff51<>+16(SB)/4, $0xb60cff51
+DATA constb60cff51<>+20(SB)/4, $0xb60cff51
+DATA constb60cff51<>+24(SB)/4, $0xb60cff51
+DATA constb60cff51<>+28(SB)/4, $0xb60cff51
+DATA constb60cff51<>+32(SB)/4, $0xb60cff51
+DATA constb60cff51<>+36(SB)/4, $0xb60cff51
+DATA constb60cff51<>+40(SB)/4, $0xb60cff51
+DATA constb60cff51<>+44(SB)/4, $0xb60cff51
+DATA constb60cff51<>+48(SB)/4, $0xb60cff51
+DATA constb60cff51<>+52(SB)/4, $0xb60cff51
+DATA constb60cff51<>+56(SB)/4, $0xb60cff51
+DATA constb60cff51<>+60(SB)/4, $0xb60cff51
+GLOBL constb60cff51<>(SB), RODATA|NOPTR, $64
+
+DATA constb86ec2d2<>+0(SB)/4, $0xb86ec2d2
+DATA constb86ec2d2<>+4(SB)/4, $0xb86ec2d2
+DATA constb86ec2d2<>+8(SB)/4, $0xb86ec2d2
+DATA constb86ec2d2<>+12(SB)/4, $0xb86ec2d2
+DATA constb86ec2d2<>+16(SB)/4, $0xb86ec2d2
+DATA constb86ec2d2<>+20(SB)/4, $0xb86ec2d2
+DATA constb86ec2d2<>+24(SB)/4, $0xb86ec2d2
+DATA constb86ec2d2<>+28(SB)/4, $0xb86ec2d2
+DATA constb86ec2d2<>+32(SB)/4, $0xb86ec2d2
+DATA constb86ec2d2<>+36(SB)/4, $0xb86ec2d2
+DATA constb86ec2d2<>+40(SB)/4, $0xb86ec2d2
+DATA constb86ec2d2<>+44(SB)/4, $0xb86ec2d2
+DATA constb86ec2d2<>+48(SB)/4, $0xb86ec2d2
+DATA constb86ec2d2<>+52(SB)/4, $0xb86ec2d2
+DATA constb86ec2d2<>+56(SB)/4, $0xb86ec2d2
+DATA constb86ec2d2<>+60(SB)/4, $0xb86ec2d2
+GLOBL constb86ec2d2<>(SB), RODATA|NOPTR, $64
+
+DATA constba40ac63<>+0(SB)/4, $0xba40ac63
+DATA constba40ac63<>+4(SB)/4, $0xba40ac63
+DATA constba40ac63<>+8(SB)/4, $0xba40ac63
+DATA constba40ac63<>+12(SB)/4, $0xba40ac63
+DATA constba40ac63<>+16(SB)/4, $0xba40ac63
+DATA constba40ac63<>+20(SB)/4, $0xba40ac63
+DATA constba40ac63<>+24(SB)/4, $0xba40ac63
+DATA constba40ac63<>+28(SB)/4, $0xba40ac63
+DATA constba40ac63<>+32(SB)/4, $0xba40ac63
+DATA constba40ac63<>+36(SB)/4, $0xba40ac63
+DATA constba40ac63<>+40(SB)/4, $0xba40ac63
+DATA constba40ac63<>+44(SB)/4, $0xba40ac63
+DATA constba40ac63<>+48(SB)/4, $0xba40ac63
+DATA constba40ac63<>+52(SB)/4, $0xba40ac63
+DATA constba40ac63<>+56(SB)/4, $0xba40ac63
+DATA constba40ac63<>+60(SB)/4, $0xba40ac63
+GLOBL constba40ac63<>(SB), RODATA|NOPTR, $64
+
+DATA constbb41a1f6<>+0(SB)/4, $0xbb41a1f6
+DATA constbb41a1f6<>+4(SB)/4, $0xbb41a1f6
+DATA constbb41a1f6<>+8(SB)/4, $0xbb41a1f6
+DATA constbb41a1f6<>+12(SB)/4, $0xbb41a1f6
+DATA constbb41a1f6<>+16(SB)/4, $0xbb41a1f6
+DATA constbb41a1f6<>+20(SB)/4, $0xbb41a1f6
+DATA constbb41a1f6<>+24(SB)/4, $0xbb41a1f6
+DATA constbb41a1f6<>+28(SB)/4, $0xbb41a1f6
+DATA constbb41a1f6<>+32(SB)/4, $0xbb41a1f6
+DATA constbb41a1f6<>+36(SB)/4, $0xbb41a1f6
+DATA constbb41a1f6<>+40(SB)/4, $0xbb41a1f6
+DATA constbb41a1f6<>+44(SB)/4, $0xbb41a1f6
+DATA constbb41a1f6<>+48(SB)/4, $0xbb41a1f6
+DATA constbb41a1f6<>+52(SB)/4, $0xbb41a1f6
+DATA constbb41a1f6<>+56(SB)/4, $0xbb41a1f6
+DATA constbb41a1f6<>+60(SB)/4, $0xbb41a1f6
+GLOBL constbb41a1f6<>(SB), RODATA|NOPTR, $64
+
+DATA constbc83dbd4<>+0(SB)/4, $0xbc83dbd4
+DATA constbc83dbd4<>+4(SB)/4, $0xbc83dbd4
+DATA constbc83dbd4<>+8(SB)/4, $0xbc83dbd4
+DATA constbc83dbd4<>+12(SB)/4, $0xbc83dbd4
+DATA constbc83dbd4<>+16(SB)/4, $0xbc83dbd4
+DATA constbc83dbd4<>+20(SB)/4, $0xbc83dbd4
+DATA constbc83dbd4<>+24(SB)/4, $0xbc83dbd4
+DATA constbc83dbd4<>+28(SB)/4, $0xbc83dbd4
+DATA constbc83dbd4<>+32(SB)/4, $0xbc83dbd4
+DATA constbc83dbd4<>+36(SB)/4, $0xbc83dbd4
+DATA constbc83dbd4<>+40(SB)/4, $0xbc83dbd4
+DATA constbc83dbd4<>+44(SB)/4, $0xbc83dbd4
+DATA constbc83dbd4<>+48(SB)/4, $0xbc83dbd4
+DATA constbc83dbd4<>+52(SB)/4, $0xbc83dbd4
+DATA constbc83dbd4<>+56(SB)/4, $0xbc83dbd4
+DATA constbc83dbd4<>+60(SB)/4, $0xbc83dbd4
+GLOBL constbc83dbd4<>(SB), RODATA|NOPTR, $64
+
+DATA constb77460cd<>+0(SB)/4, $0xb77460cd
+DATA constb77460cd<>+4(SB)/4, $0xb77460cd
+DATA constb77460cd<>+8(SB)/4, $0xb77460cd
+DATA constb77460cd<>+12(SB)/4, $0xb77460cd
+DATA constb77460cd<>+16(SB)/4, $0xb77460cd
+DATA constb77460cd<>+20(SB)/4, $0xb77460cd
+DATA constb77460cd<>+24(SB)/4, $0xb77460cd
+DATA constb77460cd<>+28(SB)/4, $0xb77460cd
+DATA constb77460cd<>+32(SB)/4, $0xb77460cd
+DATA constb77460cd<>+36(SB)/4, $0xb77460cd
+DATA constb77460cd<>+40(SB)/4, $0xb77460cd
+DATA constb77460cd<>+44(SB)/4, $0xb77460cd
+DATA constb77460cd<>+48(SB)/4, $0xb77460cd
+DATA constb77460cd<>+52(SB)/4, $0xb77460cd
+DATA constb77460cd<>+56(SB)/4, $0xb77460cd
+DATA constb77460cd<>+60(SB)/4, $0xb77460cd
+GLOBL constb77460cd<>(SB), RODATA|NOPTR, $64
+
+DATA constb95fbd29<>+0(SB)/4, $0xb95fbd29
+DATA constb95fbd29<>+4(SB)/4, $0xb95fbd29
+DATA constb95fbd29<>+8(SB)/4, $0xb95fbd29
+DATA constb95fbd29<>+12(SB)/4, $0xb95fbd29
+DATA constb95fbd29<>+16(SB)/4, $0xb95fbd29
+DATA constb95fbd29<>+20(SB)/4, $0xb95fbd29
+DATA constb95fbd29<>+24(SB)/4, $0xb95fbd29
+DATA constb95fbd29<>+28(SB)/4, $0xb95fbd29
+DATA constb95fbd29<>+32(SB)/4, $0xb95fbd29
+DATA constb95fbd29<>+36(SB)/4, $0xb95fbd29
+DATA constb95fbd29<>+40(SB)/4, $0xb95fbd29
+DATA constb95fbd29<>+44(SB)/4, $0xb95fbd29
+DATA constb95fbd29<>+48(SB)/4, $0xb95fbd29
+DATA constb95fbd29<>+52(SB)/4, $0xb95fbd29
+DATA constb95fbd29<>+56(SB)/4, $0xb95fbd29
+DATA constb95fbd29<>+60(SB)/4, $0xb95fbd29
+GLOBL constb95fbd29<>(SB), RODATA|NOPTR, $64
+
+DATA constbadc924e<>+0(SB)/4, $0xbadc924e
+DATA constbadc924e<>+4(SB)/4, $0xbadc924e
+DATA constbadc924e<>+8(SB)/4, $0xbadc924e
+DATA constbadc924e<>+12(SB)/4, $0xbadc924e
+DATA constbadc924e<>+16(SB)/4, $0xbadc924e
+DATA constbadc924e<>+20(SB)/4, $0xbadc924e
+DATA constbadc924e<>+24(SB)/4, $0xbadc924e
+DATA constbadc924e<>+28(SB)/4, $0xbadc924e
+DATA constbadc924e<>+32(SB)/4, $0xbadc924e
+DATA constbadc924e<>+36(SB)/4, $0xbadc924e
+DATA constbadc924e<>+40(SB)/4, $0xbadc924e
+DATA constbadc924e<>+44(SB)/4, $0xbadc924e
+DATA constbadc924e<>+48(SB)/4, $0xbadc924e
+DATA constbadc924e<>+52(SB)/4, $0xbadc924e
+DATA constbadc924e<>+56(SB)/4, $0xbadc924e
+DATA constbadc924e<>+60(SB)/4, $0xbadc924e
+GLOBL constbadc924e<>(SB), RODATA|NOPTR, $64
+
+DATA constbbf19bf8<>+0(SB)/4, $0xbbf19bf8
+DATA constbbf19bf8<>+4(SB)/4, $0xbbf19bf8
+DATA constbbf19bf8<>+8(SB)/4, $0xbbf19bf8
+DATA constbbf19bf8<>+12(SB)/4, $0xbbf19bf8
+DATA constbbf19bf8<>+16(SB)/4, $0xbbf19bf8
+DATA constbbf19bf8<>+20(SB)/4, $0xbbf19bf8
+DATA constbbf19bf8<>+24(SB)/4, $0xbbf19bf8
+DATA constbbf19bf8<>+28(SB)/4, $0xbbf19bf8
+DATA constbbf19bf8<>+32(SB)/4, $0xbbf19bf8
+DATA constbbf19bf8<>+36(SB)/4, $0xbbf19bf8
+DATA constbbf19bf8<>+40(SB)/4, $0xbbf19bf8
+DATA constbbf19bf8<>+44(SB)/4, $0xbbf19bf8
+DATA constbbf19bf8<>+48(SB)/4, $0xbbf19bf8
+DATA constbbf19bf8<>+52(SB)/4, $0xbbf19bf8
+DATA constbbf19bf8<>+56(SB)/4, $0xbbf19bf8
+DATA constbbf19bf8<>+60(SB)/4, $0xbbf19bf8
+GLOBL constbbf19bf8<>(SB), RODATA|NOPTR, $64
+
+DATA constbc69b6a7<>+0(SB)/4, $0xbc69b6a7
+DATA constbc69b6a7<>+4(SB)/4, $0xbc69b6a7
+DATA constbc69b6a7<>+8(SB)/4, $0xbc69b6a7
+DATA constbc69b6a7<>+12(SB)/4, $0xbc69b6a7
+DATA constbc69b6a7<>+16(SB)/4, $0xbc69b6a7
+DATA constbc69b6a7<>+20(SB)/4, $0xbc69b6a7
+DATA constbc69b6a7<>+24(SB)/4, $0xbc69b6a7
+DATA constbc69b6a7<>+28(SB)/4, $0xbc69b6a7
+DATA constbc69b6a7<>+32(SB)/4, $0xbc69b6a7
+DATA constbc69b6a7<>+36(SB)/4, $0xbc69b6a7
+DATA constbc69b6a7<>+40(SB)/4, $0xbc69b6a7
+DATA constbc69b6a7<>+44(SB)/4, $0xbc69b6a7
+DATA constbc69b6a7<>+48(SB)/4, $0xbc69b6a7
+DATA constbc69b6a7<>+52(SB)/4, $0xbc69b6a7
+DATA constbc69b6a7<>+56(SB)/4, $0xbc69b6a7
+DATA constbc69b6a7<>+60(SB)/4, $0xbc69b6a7
+GLOBL constbc69b6a7<>(SB), RODATA|NOPTR, $64
+
+// func geluErfBwdAVX512(dinp []float32, dout []float32, inp []float32)
+// Requires: AVX, AVX512F
+TEXT ·geluErfBwdAVX512(SB), NOSPLIT, $0-72
+	MOVQ         dinp_base+0(FP), AX
+	MOVQ         dout_base+24(FP), CX
+	MOVQ         inp_base+48(FP), DX
+	MOVQ         inp_len+56(FP), BX
+	VBROADCASTSS constc2d00000<>+0(SB), Z0
+	VBROADCASTSS const42b20000<>+0(SB), Z1
+	VBROADCASTSS const3fb8aa3b<>+0(SB), Z2
+	VBROADCASTSS const4b400000<>+0(SB), Z3
+	VBROADCASTSS const3f318000<>+0(SB), Z4
+	VBROADCASTSS constb95e8083<>+0(SB), Z5
+	VBROADCASTSS const3f800000<>+0(SB), Z6
+	VBROADCASTSS const3efffffe<>+0(SB), Z7
+	VBROADCASTSS const3e2aaa49<>+0(SB), Z8
+	VBROADCASTSS const3d2aac79<>+0(SB), Z9
+	VBROADCASTSS const3c091cf7<>+0(SB), Z10
+	VBROADCASTSS const3ab51222<>+0(SB), Z11
+	VBROADCASTSS const3f000000<>+0(SB), Z12
+	VBROADCASTSS constbf000000<>+0(SB), Z13
+	VBROADCASTSS const3f3504f3<>+0(SB), Z14
+	VBROADCASTSS const3ecc422a<>+0(SB), Z15
+	VBROADCASTSS constc1a00000<>+0(SB), Z16
+	VBROADCASTSS const41a00000<>+0(SB), Z17
+
+geluErfBwdAVX512_loop:
+	CMPQ         BX, $0x00000020
+	JL           geluErfBwdAVX512_one
+	VMOVUPS      (DX), Z18
+	VMAXPS       Z18, Z16, Z18
+	VMINPS       Z18, Z17, Z18
+	VMULPS       Z14, Z18, Z19
+	VMOVUPS      constc0800000<>+0(SB), Z20
+	VMAXPS       Z19, Z20, Z19
+	VMOVUPS      const40800000<>+0(SB), Z20
+	VMINPS       Z19, Z20, Z19
+	VMULPS       Z19, Z19, Z20
+	VMOVUPS      constaf95df0b<>+0(SB), Z21
+	VFMADD213PS  const32edffee<>+0(SB), Z20, Z21
+	VFMADD213PS  constb60cff51<>+0(SB), Z20, Z21
+	VFMADD213PS  constb86ec2d2<>+0(SB), Z20, Z21
+	VFMADD213PS  constba40ac63<>+0(SB), Z20, Z21
+	VFMADD213PS  constbb41a1f6<>+0(SB), Z20, Z21
+	VFMADD213PS  constbc83dbd4<>+0(SB), Z20, Z21
+	VMOVUPS      constb77460cd<>+0(SB), Z22
+	VFMADD213PS  constb95fbd29<>+0(SB), Z20, Z22
+	VFMADD213PS  constbadc924e<>+0(SB), Z20, Z22
+	VFMADD213PS  constbbf19bf8<>+0(SB), Z20, Z22
+	VFMADD213PS  constbc69b6a7<>+0(SB), Z20, Z22
+	VMULPS       Z19, Z21, Z21
+	VDIVPS       Z22, Z21, Z21
+	VFMADD213PS  Z12, Z12, Z21
+	VMULPS       Z18, Z18, Z19
+	VMULPS       Z13, Z19, Z19
+	VMAXPS       Z19, Z0, Z19
+	VMINPS       Z19, Z1, Z19
+	VMOVUPS      Z3, Z20
+	VFMADD231PS  Z2, Z19, Z20
+	VSUBPS       Z3, Z20, Z20
+	VFNMADD231PS Z4, Z20, Z19
+	VFNMADD231PS Z5, Z20, Z19
+	VMOVUPS      Z11, Z22
+	VFMADD213PS  Z10, Z19, Z22
+	VFMADD213PS  Z9, Z19, Z22
+	VFMADD213PS  Z8, Z19, Z22
+	VFMADD213PS  Z7, Z19, Z22
+	VFMADD213PS  Z6, Z19, Z22
+	VFMADD213PS  Z6, Z19, Z22
+	VSCALEFPS    Z20, Z22, Z22
+	VMULPS       Z15, Z18, Z18
+	VFMADD213PS  Z21, Z18, Z22
+	VMOVUPS      (CX), Z18
+	VMULPS       Z18, Z22, Z22
+	VMOVUPS      Z22, (AX)
+	VMOVUPS      64(DX), Z18
+	VMAXPS       Z18, Z16, Z18
+	VMINPS       Z18, Z17, Z18
+	VMULPS       Z14, Z18, Z19
+	VMOVUPS      constc0800000<>+0(SB), Z20
+	VMAXPS       Z19, Z20, Z19
+	VMOVUPS      const40800000<>+0(SB), Z20
+	VMINPS       Z19, Z20, Z19
+	VMULPS       Z19, Z19, Z20
+	VMOVUPS      constaf95df0b<>+0(SB), Z21
+	VFMADD213PS  const32edffee<>+0(SB), Z20, Z21
+	VFMADD213PS  constb60cff51<>+0(SB), Z20, Z21
+	VFMADD213PS  constb86ec2d2<>+0(SB), Z20, Z21
+	VFMADD213PS  constba40ac63<>+0(SB), Z20, Z21
+	VFMADD213PS  constbb41a1f6<>+0(SB), Z20, Z21
+	VFMADD213PS  constbc83dbd4<>+0(SB), Z20, Z21
+	VMOVUPS      constb77460cd<>+0(SB), Z22
+	VFMADD213PS  constb95fbd29<>+0(SB), Z20, Z22
+	VFMADD213PS  constbadc924e<>+0(SB), Z20, Z22
+	VFMADD213PS  constbbf19bf8<>+0(SB), Z20, Z22
+	VFMADD213PS  constbc69b6a7<>+0(SB), Z20, Z22
+	VMULPS       Z19, Z21, Z21
+	VDIVPS       Z22, Z21, Z21
+	VFMADD213PS  Z12, Z12, Z21
+	VMULPS       Z18, Z18, Z19
+	VMULPS       Z13, Z19, Z19
+	VMAXPS       Z19, Z0, Z19
+	VMINPS       Z19, Z1, Z19
+	VMOVUPS      Z3, Z20
+	VFMADD231PS  Z2, Z19, Z20
+	VSUBPS       Z3, Z20, Z20
+	VFNMADD231PS Z4, Z20, Z19
+	VFNMADD231PS Z5, Z20, Z19
+	VMOVUPS      Z11, Z22
+	VFMADD213PS  Z10, Z19, Z22
+	VFMADD213PS  Z9, Z19, Z22
+	VFMADD213PS  Z8, Z19, Z22
+	VFMADD213PS  Z7, Z19, Z22
+	VFMADD213PS  Z6, Z19, Z22
+	VFMADD213PS  Z6, Z19, Z22
+	VSCALEFPS    Z20, Z22, Z22
+	VMULPS       Z15, Z18, Z18
+	VFMADD213PS  Z21, Z18, Z22
+	VMOVUPS      64(CX), Z18
+	VMULPS       Z18, Z22, Z22
+	VMOVUPS      Z22, 64(AX)
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, DX
+	SUBQ         $0x00000020, BX
+	JMP          geluErfBwdAVX512_loop
+
+geluErfBwdAVX512_one:
+	CMPQ         BX, $0x00000010
+	JL           geluErfBwdAVX512_tail
+	VMOVUPS      (DX), Z18
+	VMAXPS       Z18, Z16, Z18
+	VMINPS       Z18, Z17, Z18
+	VMULPS       Z14, Z18, Z19
+	VMOVUPS      constc0800000<>+0(SB), Z20
+	VMAXPS       Z19, Z20, Z19
+	VMOVUPS      const40800000<>+0(SB), Z20
+	VMINPS       Z19, Z20, Z19
+	VMULPS       Z19, Z19, Z20
+	VMOVUPS      constaf95df0b<>+0(SB), Z21
+	VFMADD213PS  const32edffee<>+0(SB), Z20, Z21
+	VFMADD213PS  constb60cff51<>+0(SB), Z20, Z21
+	VFMADD213PS  constb86ec2d2<>+0(SB), Z20, Z21
+	VFMADD213PS  constba40ac63<>+0(SB), Z20, Z21
+	VFMADD213PS  constbb41a1f6<>+0(SB), Z20, Z21
+	VFMADD213PS  constbc83dbd4<>+0(SB), Z20, Z21
+	VMOVUPS      constb77460cd<>+0(SB), Z22
+	VFMADD213PS  constb95fbd29<>+0(SB), Z20, Z22
+	VFMADD213PS  constbadc924e<>+0(SB), Z20, Z22
+	VFMADD213PS  constbbf19bf8<>+0(SB), Z20, Z22
+	VFMADD213PS  constbc69b6a7<>+0(SB), Z20, Z22
+	VMULPS       Z19, Z21, Z21
+	VDIVPS       Z22, Z21, Z21
+	VFMADD213PS  Z12, Z12, Z21
+	VMULPS       Z18, Z18, Z19
+	VMULPS       Z13, Z19, Z19
+	VMAXPS       Z19, Z0, Z19
+	VMINPS       Z19, Z1, Z19
+	VMOVUPS      Z3, Z20
+	VFMADD231PS  Z2, Z19, Z20
+	VSUBPS       Z3, Z20, Z20
+	VFNMADD231PS Z4, Z20, Z19
+	VFNMADD231PS Z5, Z20, Z19
+	VMOVUPS      Z11, Z22
+	VFMADD213PS  Z10, Z19, Z22
+	VFMADD213PS  Z9, Z19, Z22
+	VFMADD213PS  Z8, Z19, Z22
+	VFMADD213PS  Z7, Z19, Z22
+	VFMADD213PS  Z6, Z19, Z22
+	VFMADD213PS  Z6, Z19, Z22
+	VSCALEFPS    Z20, Z22, Z22
+	VMULPS       Z15, Z18, Z18
+	VFMADD213PS  Z21, Z18, Z22
+	VMOVUPS      (CX), Z18
+	VMULPS       Z18, Z22, Z22
+	VMOVUPS      Z22, (AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SUBQ         $0x00000010, BX
+	JMP          geluErfBwdAVX512_one
+
+geluErfBwdAVX512_tail:
+	TESTQ        BX, BX
+	JE           geluErfBwdAVX512_done
+	VMOVQ        BX, X18
+	VPBROADCASTD X18, Z18
+	VPCMPGTD     iota32<>+0(SB), Z18, K1
+	VMOVUPS.Z    (DX), K1, Z18
+	VMAXPS       Z18, Z16, Z18
+	VMINPS       Z18, Z17, Z18
+	VMULPS       Z14, Z18, Z14
+	VMOVUPS      constc0800000<>+0(SB), Z16
+	VMAXPS       Z14, Z16, Z14
+	VMOVUPS      const40800000<>+0(SB), Z16
+	VMINPS       Z14, Z16, Z14
+	VMULPS       Z14, Z14, Z16
+	VMOVUPS      constaf95df0b<>+0(SB), Z17
+	VFMADD213PS  const32edffee<>+0(SB), Z16, Z17
+	VFMADD213PS  constb60cff51<>+0(SB), Z16, Z17
+	VFMADD213PS  constb86ec2d2<>+0(SB), Z16, Z17
+	VFMADD213PS  constba40ac63<>+0(SB), Z16, Z17
+	VFMADD213PS  constbb41a1f6<>+0(SB), Z16, Z17
+	VFMADD213PS  constbc83dbd4<>+0(SB), Z16, Z17
+	VMOVUPS      constb77460cd<>+0(SB), Z19
+	VFMADD213PS  constb95fbd29<>+0(SB), Z16, Z19
+	VFMADD213PS  constbadc924e<>+0(SB), Z16, Z19
+	VFMADD213PS  constbbf19bf8<>+0(SB), Z16, Z19
+	VFMADD213PS  constbc69b6a7<>+0(SB), Z16, Z19
+	VMULPS       Z14, Z17, Z17
+	VDIVPS       Z19, Z17, Z17
+	VFMADD213PS  Z12, Z12, Z17
+	VMULPS       Z18, Z18, Z12
+	VMULPS       Z13, Z12, Z12
+	VMAXPS       Z12, Z0, Z12
+	VMINPS       Z12, Z1, Z12
+	VMOVUPS      Z3, Z0
+	VFMADD231PS  Z2, Z12, Z0
+	VSUBPS       Z3, Z0, Z0
+	VFNMADD231PS Z4, Z0, Z12
+	VFNMADD231PS Z5, Z0, Z12
+	VMOVUPS      Z11, Z1
+	VFMADD213PS  Z10, Z12, Z1
+	VFMADD213PS  Z9, Z12, Z1
+	VFMADD213PS  Z8, Z12, Z1
+	VFMADD213PS  Z7, Z12, Z1
+	VFMADD213PS  Z6, Z12, Z1
+	VFMADD213PS  Z6, Z12, Z1
+	VSCALEFPS    Z0, Z1, Z1
+	VMULPS       Z15, Z18, Z18
+	VFMADD213PS  Z17, Z18, Z1
+	VMOVUPS.Z    (CX), K1, Z0
+	VMULPS       Z0, Z1, Z1
+	VMOVUPS      Z1, K1, (AX)
+
+geluErfBwdAVX512_done:
+	VZEROUPPER
+	RET
+
+DATA constbf000000<>+0(SB)/4, $0xbf000000
+DATA constbf000000<>+4(SB)/4, $0xbf000000
+DATA constbf000000<>+8(SB)/4, $0xbf000000
+DATA constbf000000<>+12(SB)/4, $0xbf000000
+DATA constbf000000<>+16(SB)/4, $0xbf000000
+DATA constbf000000<>+20(SB)/4, $0xbf000000
+DATA constbf000000<>+24(SB)/4, $0xbf000000
+DATA constbf000000<>+28(SB)/4, $0xbf000000
+DATA constbf000000<>+32(SB)/4, $0xbf000000
+DATA constbf000000<>+36(SB)/4, $0xbf000000
+DATA constbf000000<>+40(SB)/4, $0xbf000000
+DATA constbf000000<>+44(SB)/4, $0xbf000000
+DATA constbf000000<>+48(SB)/4, $0xbf000000
+DATA constbf000000<>+52(SB)/4, $0xbf000000
+DATA constbf000000<>+56(SB)/4, $0xbf000000
+DATA constbf000000<>+60(SB)/4, $0xbf000000
+GLOBL constbf000000<>(SB), RODATA|NOPTR, $64
+
+DATA const3ecc422a<>+0(SB)/4, $0x3ecc422a
+DATA const3ecc422a<>+4(SB)/4, $0x3ecc422a
+DATA const3ecc422a<>+8(SB)/4, $0x3ecc422a
+DATA const3ecc422a<>+12(SB)/4, $0x3ecc422a
+DATA const3ecc422a<>+16(SB)/4, $0x3ecc422a
+DATA const3ecc422a<>+20(SB)/4, $0x3ecc422a
+DATA const3ecc422a<>+24(SB)/4, $0x3ecc422a
+DATA const3ecc422a<>+28(SB)/4, $0x3ecc422a
+DATA const3ecc422a<>+32(SB)/4, $0x3ecc422a
+DATA const3ecc422a<>+36(SB)/4, $0x3ecc422a
+DATA const3ecc422a<>+40(SB)/4, $0x3ecc422a
+DATA const3ecc422a<>+44(SB)/4, $0x3ecc422a
+DATA const3ecc422a<>+48(SB)/4, $0x3ecc422a
+DATA const3ecc422a<>+52(SB)/4, $0x3ecc422a
+DATA const3ecc422a<>+56(SB)/4, $0x3ecc422a
+DATA const3ecc422a<>+60(SB)/4, $0x3ecc422a
+GLOBL const3ecc422a<>(SB), RODATA|NOPTR, $64
+
 // func expSubAVX512(dst []float32, src []float32, max float32) float32
 // Requires: AVX, AVX512F, SSE
 TEXT ·expSubAVX512(SB), NOSPLIT, $0-60
@@ -4040,6 +4735,409 @@ geluBwdAVX2_tail:
 	VMASKMOVPS   Y5, Y0, (AX)
 
 geluBwdAVX2_done:
+	VZEROUPPER
+	RET
+
+// func geluErfFwdAVX2(dst []float32, src []float32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·geluErfFwdAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ src_len+32(FP), DX
+
+geluErfFwdAVX2_loop:
+	CMPQ        DX, $0x00000010
+	JL          geluErfFwdAVX2_one
+	VMOVUPS     (CX), Y0
+	VMULPS      const3f3504f3<>+0(SB), Y0, Y1
+	VMOVUPS     constc0800000<>+0(SB), Y2
+	VMAXPS      Y1, Y2, Y1
+	VMOVUPS     const40800000<>+0(SB), Y2
+	VMINPS      Y1, Y2, Y1
+	VMULPS      Y1, Y1, Y2
+	VMOVUPS     constaf95df0b<>+0(SB), Y3
+	VFMADD213PS const32edffee<>+0(SB), Y2, Y3
+	VFMADD213PS constb60cff51<>+0(SB), Y2, Y3
+	VFMADD213PS constb86ec2d2<>+0(SB), Y2, Y3
+	VFMADD213PS constba40ac63<>+0(SB), Y2, Y3
+	VFMADD213PS constbb41a1f6<>+0(SB), Y2, Y3
+	VFMADD213PS constbc83dbd4<>+0(SB), Y2, Y3
+	VMOVUPS     constb77460cd<>+0(SB), Y4
+	VFMADD213PS constb95fbd29<>+0(SB), Y2, Y4
+	VFMADD213PS constbadc924e<>+0(SB), Y2, Y4
+	VFMADD213PS constbbf19bf8<>+0(SB), Y2, Y4
+	VFMADD213PS constbc69b6a7<>+0(SB), Y2, Y4
+	VMULPS      Y1, Y3, Y3
+	VDIVPS      Y4, Y3, Y3
+	VMULPS      const3f000000<>+0(SB), Y0, Y0
+	VFMADD213PS Y0, Y0, Y3
+	VMOVUPS     Y3, (AX)
+	VMOVUPS     32(CX), Y0
+	VMULPS      const3f3504f3<>+0(SB), Y0, Y1
+	VMOVUPS     constc0800000<>+0(SB), Y2
+	VMAXPS      Y1, Y2, Y1
+	VMOVUPS     const40800000<>+0(SB), Y2
+	VMINPS      Y1, Y2, Y1
+	VMULPS      Y1, Y1, Y2
+	VMOVUPS     constaf95df0b<>+0(SB), Y3
+	VFMADD213PS const32edffee<>+0(SB), Y2, Y3
+	VFMADD213PS constb60cff51<>+0(SB), Y2, Y3
+	VFMADD213PS constb86ec2d2<>+0(SB), Y2, Y3
+	VFMADD213PS constba40ac63<>+0(SB), Y2, Y3
+	VFMADD213PS constbb41a1f6<>+0(SB), Y2, Y3
+	VFMADD213PS constbc83dbd4<>+0(SB), Y2, Y3
+	VMOVUPS     constb77460cd<>+0(SB), Y4
+	VFMADD213PS constb95fbd29<>+0(SB), Y2, Y4
+	VFMADD213PS constbadc924e<>+0(SB), Y2, Y4
+	VFMADD213PS constbbf19bf8<>+0(SB), Y2, Y4
+	VFMADD213PS constbc69b6a7<>+0(SB), Y2, Y4
+	VMULPS      Y1, Y3, Y3
+	VDIVPS      Y4, Y3, Y3
+	VMULPS      const3f000000<>+0(SB), Y0, Y0
+	VFMADD213PS Y0, Y0, Y3
+	VMOVUPS     Y3, 32(AX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, CX
+	SUBQ        $0x00000010, DX
+	JMP         geluErfFwdAVX2_loop
+
+geluErfFwdAVX2_one:
+	CMPQ        DX, $0x00000008
+	JL          geluErfFwdAVX2_tail
+	VMOVUPS     (CX), Y0
+	VMULPS      const3f3504f3<>+0(SB), Y0, Y1
+	VMOVUPS     constc0800000<>+0(SB), Y2
+	VMAXPS      Y1, Y2, Y1
+	VMOVUPS     const40800000<>+0(SB), Y2
+	VMINPS      Y1, Y2, Y1
+	VMULPS      Y1, Y1, Y2
+	VMOVUPS     constaf95df0b<>+0(SB), Y3
+	VFMADD213PS const32edffee<>+0(SB), Y2, Y3
+	VFMADD213PS constb60cff51<>+0(SB), Y2, Y3
+	VFMADD213PS constb86ec2d2<>+0(SB), Y2, Y3
+	VFMADD213PS constba40ac63<>+0(SB), Y2, Y3
+	VFMADD213PS constbb41a1f6<>+0(SB), Y2, Y3
+	VFMADD213PS constbc83dbd4<>+0(SB), Y2, Y3
+	VMOVUPS     constb77460cd<>+0(SB), Y4
+	VFMADD213PS constb95fbd29<>+0(SB), Y2, Y4
+	VFMADD213PS constbadc924e<>+0(SB), Y2, Y4
+	VFMADD213PS constbbf19bf8<>+0(SB), Y2, Y4
+	VFMADD213PS constbc69b6a7<>+0(SB), Y2, Y4
+	VMULPS      Y1, Y3, Y3
+	VDIVPS      Y4, Y3, Y3
+	VMULPS      const3f000000<>+0(SB), Y0, Y0
+	VFMADD213PS Y0, Y0, Y3
+	VMOVUPS     Y3, (AX)
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, CX
+	SUBQ        $0x00000008, DX
+	JMP         geluErfFwdAVX2_one
+
+geluErfFwdAVX2_tail:
+	TESTQ        DX, DX
+	JE           geluErfFwdAVX2_done
+	VMOVQ        DX, X0
+	VPBROADCASTD X0, Y0
+	VPCMPGTD     iota32<>+0(SB), Y0, Y0
+	VMASKMOVPS   (CX), Y0, Y1
+	VMULPS       const3f3504f3<>+0(SB), Y1, Y2
+	VMOVUPS      constc0800000<>+0(SB), Y3
+	VMAXPS       Y2, Y3, Y2
+	VMOVUPS      const40800000<>+0(SB), Y3
+	VMINPS       Y2, Y3, Y2
+	VMULPS       Y2, Y2, Y3
+	VMOVUPS      constaf95df0b<>+0(SB), Y4
+	VFMADD213PS  const32edffee<>+0(SB), Y3, Y4
+	VFMADD213PS  constb60cff51<>+0(SB), Y3, Y4
+	VFMADD213PS  constb86ec2d2<>+0(SB), Y3, Y4
+	VFMADD213PS  constba40ac63<>+0(SB), Y3, Y4
+	VFMADD213PS  constbb41a1f6<>+0(SB), Y3, Y4
+	VFMADD213PS  constbc83dbd4<>+0(SB), Y3, Y4
+	VMOVUPS      constb77460cd<>+0(SB), Y5
+	VFMADD213PS  constb95fbd29<>+0(SB), Y3, Y5
+	VFMADD213PS  constbadc924e<>+0(SB), Y3, Y5
+	VFMADD213PS  constbbf19bf8<>+0(SB), Y3, Y5
+	VFMADD213PS  constbc69b6a7<>+0(SB), Y3, Y5
+	VMULPS       Y2, Y4, Y4
+	VDIVPS       Y5, Y4, Y4
+	VMULPS       const3f000000<>+0(SB), Y1, Y1
+	VFMADD213PS  Y1, Y1, Y4
+	VMASKMOVPS   Y4, Y0, (AX)
+
+geluErfFwdAVX2_done:
+	VZEROUPPER
+	RET
+
+// func geluErfBwdAVX2(dinp []float32, dout []float32, inp []float32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·geluErfBwdAVX2(SB), NOSPLIT, $0-72
+	MOVQ dinp_base+0(FP), AX
+	MOVQ dout_base+24(FP), CX
+	MOVQ inp_base+48(FP), DX
+	MOVQ inp_len+56(FP), BX
+
+geluErfBwdAVX2_loop:
+	CMPQ         BX, $0x00000010
+	JL           geluErfBwdAVX2_one
+	VMOVUPS      (DX), Y0
+	VMOVUPS      constc1a00000<>+0(SB), Y1
+	VMAXPS       Y0, Y1, Y0
+	VMOVUPS      const41a00000<>+0(SB), Y1
+	VMINPS       Y0, Y1, Y0
+	VMULPS       const3f3504f3<>+0(SB), Y0, Y1
+	VMOVUPS      constc0800000<>+0(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VMOVUPS      const40800000<>+0(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      constaf95df0b<>+0(SB), Y3
+	VFMADD213PS  const32edffee<>+0(SB), Y2, Y3
+	VFMADD213PS  constb60cff51<>+0(SB), Y2, Y3
+	VFMADD213PS  constb86ec2d2<>+0(SB), Y2, Y3
+	VFMADD213PS  constba40ac63<>+0(SB), Y2, Y3
+	VFMADD213PS  constbb41a1f6<>+0(SB), Y2, Y3
+	VFMADD213PS  constbc83dbd4<>+0(SB), Y2, Y3
+	VMOVUPS      constb77460cd<>+0(SB), Y4
+	VFMADD213PS  constb95fbd29<>+0(SB), Y2, Y4
+	VFMADD213PS  constbadc924e<>+0(SB), Y2, Y4
+	VFMADD213PS  constbbf19bf8<>+0(SB), Y2, Y4
+	VFMADD213PS  constbc69b6a7<>+0(SB), Y2, Y4
+	VMULPS       Y1, Y3, Y3
+	VDIVPS       Y4, Y3, Y3
+	VMOVUPS      const3f000000<>+0(SB), Y1
+	VFMADD213PS  const3f000000<>+0(SB), Y1, Y3
+	VMULPS       Y0, Y0, Y1
+	VMULPS       constbf000000<>+0(SB), Y1, Y1
+	VMOVUPS      constc2d00000<>+0(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VMOVUPS      const42b20000<>+0(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMOVUPS      const4b400000<>+0(SB), Y2
+	VFMADD231PS  const3fb8aa3b<>+0(SB), Y1, Y2
+	VSUBPS       const4b400000<>+0(SB), Y2, Y4
+	VFNMADD231PS const3f318000<>+0(SB), Y4, Y1
+	VFNMADD231PS constb95e8083<>+0(SB), Y4, Y1
+	VMOVUPS      const3ab51222<>+0(SB), Y4
+	VFMADD213PS  const3c091cf7<>+0(SB), Y1, Y4
+	VFMADD213PS  const3d2aac79<>+0(SB), Y1, Y4
+	VFMADD213PS  const3e2aaa49<>+0(SB), Y1, Y4
+	VFMADD213PS  const3efffffe<>+0(SB), Y1, Y4
+	VFMADD213PS  const3f800000<>+0(SB), Y1, Y4
+	VFMADD213PS  const3f800000<>+0(SB), Y1, Y4
+	VPSUBD       const4b400000<>+0(SB), Y2, Y2
+	VPSRAD       $0x01, Y2, Y1
+	VPSUBD       Y1, Y2, Y2
+	VPADDD       const0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       const0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y1, Y4, Y4
+	VMULPS       Y2, Y4, Y4
+	VMULPS       const3ecc422a<>+0(SB), Y0, Y0
+	VFMADD213PS  Y3, Y0, Y4
+	VMOVUPS      (CX), Y0
+	VMULPS       Y0, Y4, Y4
+	VMOVUPS      Y4, (AX)
+	VMOVUPS      32(DX), Y0
+	VMOVUPS      constc1a00000<>+0(SB), Y1
+	VMAXPS       Y0, Y1, Y0
+	VMOVUPS      const41a00000<>+0(SB), Y1
+	VMINPS       Y0, Y1, Y0
+	VMULPS       const3f3504f3<>+0(SB), Y0, Y1
+	VMOVUPS      constc0800000<>+0(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VMOVUPS      const40800000<>+0(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      constaf95df0b<>+0(SB), Y3
+	VFMADD213PS  const32edffee<>+0(SB), Y2, Y3
+	VFMADD213PS  constb60cff51<>+0(SB), Y2, Y3
+	VFMADD213PS  constb86ec2d2<>+0(SB), Y2, Y3
+	VFMADD213PS  constba40ac63<>+0(SB), Y2, Y3
+	VFMADD213PS  constbb41a1f6<>+0(SB), Y2, Y3
+	VFMADD213PS  constbc83dbd4<>+0(SB), Y2, Y3
+	VMOVUPS      constb77460cd<>+0(SB), Y4
+	VFMADD213PS  constb95fbd29<>+0(SB), Y2, Y4
+	VFMADD213PS  constbadc924e<>+0(SB), Y2, Y4
+	VFMADD213PS  constbbf19bf8<>+0(SB), Y2, Y4
+	VFMADD213PS  constbc69b6a7<>+0(SB), Y2, Y4
+	VMULPS       Y1, Y3, Y3
+	VDIVPS       Y4, Y3, Y3
+	VMOVUPS      const3f000000<>+0(SB), Y1
+	VFMADD213PS  const3f000000<>+0(SB), Y1, Y3
+	VMULPS       Y0, Y0, Y1
+	VMULPS       constbf000000<>+0(SB), Y1, Y1
+	VMOVUPS      constc2d00000<>+0(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VMOVUPS      const42b20000<>+0(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMOVUPS      const4b400000<>+0(SB), Y2
+	VFMADD231PS  const3fb8aa3b<>+0(SB), Y1, Y2
+	VSUBPS       const4b400000<>+0(SB), Y2, Y4
+	VFNMADD231PS const3f318000<>+0(SB), Y4, Y1
+	VFNMADD231PS constb95e8083<>+0(SB), Y4, Y1
+	VMOVUPS      const3ab51222<>+0(SB), Y4
+	VFMADD213PS  const3c091cf7<>+0(SB), Y1, Y4
+	VFMADD213PS  const3d2aac79<>+0(SB), Y1, Y4
+	VFMADD213PS  const3e2aaa49<>+0(SB), Y1, Y4
+	VFMADD213PS  const3efffffe<>+0(SB), Y1, Y4
+	VFMADD213PS  const3f800000<>+0(SB), Y1, Y4
+	VFMADD213PS  const3f800000<>+0(SB), Y1, Y4
+	VPSUBD       const4b400000<>+0(SB), Y2, Y2
+	VPSRAD       $0x01, Y2, Y1
+	VPSUBD       Y1, Y2, Y2
+	VPADDD       const0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       const0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y1, Y4, Y4
+	VMULPS       Y2, Y4, Y4
+	VMULPS       const3ecc422a<>+0(SB), Y0, Y0
+	VFMADD213PS  Y3, Y0, Y4
+	VMOVUPS      32(CX), Y0
+	VMULPS       Y0, Y4, Y4
+	VMOVUPS      Y4, 32(AX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SUBQ         $0x00000010, BX
+	JMP          geluErfBwdAVX2_loop
+
+geluErfBwdAVX2_one:
+	CMPQ         BX, $0x00000008
+	JL           geluErfBwdAVX2_tail
+	VMOVUPS      (DX), Y0
+	VMOVUPS      constc1a00000<>+0(SB), Y1
+	VMAXPS       Y0, Y1, Y0
+	VMOVUPS      const41a00000<>+0(SB), Y1
+	VMINPS       Y0, Y1, Y0
+	VMULPS       const3f3504f3<>+0(SB), Y0, Y1
+	VMOVUPS      constc0800000<>+0(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VMOVUPS      const40800000<>+0(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      constaf95df0b<>+0(SB), Y3
+	VFMADD213PS  const32edffee<>+0(SB), Y2, Y3
+	VFMADD213PS  constb60cff51<>+0(SB), Y2, Y3
+	VFMADD213PS  constb86ec2d2<>+0(SB), Y2, Y3
+	VFMADD213PS  constba40ac63<>+0(SB), Y2, Y3
+	VFMADD213PS  constbb41a1f6<>+0(SB), Y2, Y3
+	VFMADD213PS  constbc83dbd4<>+0(SB), Y2, Y3
+	VMOVUPS      constb77460cd<>+0(SB), Y4
+	VFMADD213PS  constb95fbd29<>+0(SB), Y2, Y4
+	VFMADD213PS  constbadc924e<>+0(SB), Y2, Y4
+	VFMADD213PS  constbbf19bf8<>+0(SB), Y2, Y4
+	VFMADD213PS  constbc69b6a7<>+0(SB), Y2, Y4
+	VMULPS       Y1, Y3, Y3
+	VDIVPS       Y4, Y3, Y3
+	VMOVUPS      const3f000000<>+0(SB), Y1
+	VFMADD213PS  const3f000000<>+0(SB), Y1, Y3
+	VMULPS       Y0, Y0, Y1
+	VMULPS       constbf000000<>+0(SB), Y1, Y1
+	VMOVUPS      constc2d00000<>+0(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VMOVUPS      const42b20000<>+0(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMOVUPS      const4b400000<>+0(SB), Y2
+	VFMADD231PS  const3fb8aa3b<>+0(SB), Y1, Y2
+	VSUBPS       const4b400000<>+0(SB), Y2, Y4
+	VFNMADD231PS const3f318000<>+0(SB), Y4, Y1
+	VFNMADD231PS constb95e8083<>+0(SB), Y4, Y1
+	VMOVUPS      const3ab51222<>+0(SB), Y4
+	VFMADD213PS  const3c091cf7<>+0(SB), Y1, Y4
+	VFMADD213PS  const3d2aac79<>+0(SB), Y1, Y4
+	VFMADD213PS  const3e2aaa49<>+0(SB), Y1, Y4
+	VFMADD213PS  const3efffffe<>+0(SB), Y1, Y4
+	VFMADD213PS  const3f800000<>+0(SB), Y1, Y4
+	VFMADD213PS  const3f800000<>+0(SB), Y1, Y4
+	VPSUBD       const4b400000<>+0(SB), Y2, Y2
+	VPSRAD       $0x01, Y2, Y1
+	VPSUBD       Y1, Y2, Y2
+	VPADDD       const0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       const0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y1, Y4, Y4
+	VMULPS       Y2, Y4, Y4
+	VMULPS       const3ecc422a<>+0(SB), Y0, Y0
+	VFMADD213PS  Y3, Y0, Y4
+	VMOVUPS      (CX), Y0
+	VMULPS       Y0, Y4, Y4
+	VMOVUPS      Y4, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SUBQ         $0x00000008, BX
+	JMP          geluErfBwdAVX2_one
+
+geluErfBwdAVX2_tail:
+	TESTQ        BX, BX
+	JE           geluErfBwdAVX2_done
+	VMOVQ        BX, X0
+	VPBROADCASTD X0, Y0
+	VPCMPGTD     iota32<>+0(SB), Y0, Y0
+	VMASKMOVPS   (DX), Y0, Y1
+	VMOVUPS      constc1a00000<>+0(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VMOVUPS      const41a00000<>+0(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       const3f3504f3<>+0(SB), Y1, Y2
+	VMOVUPS      constc0800000<>+0(SB), Y3
+	VMAXPS       Y2, Y3, Y2
+	VMOVUPS      const40800000<>+0(SB), Y3
+	VMINPS       Y2, Y3, Y2
+	VMULPS       Y2, Y2, Y3
+	VMOVUPS      constaf95df0b<>+0(SB), Y4
+	VFMADD213PS  const32edffee<>+0(SB), Y3, Y4
+	VFMADD213PS  constb60cff51<>+0(SB), Y3, Y4
+	VFMADD213PS  constb86ec2d2<>+0(SB), Y3, Y4
+	VFMADD213PS  constba40ac63<>+0(SB), Y3, Y4
+	VFMADD213PS  constbb41a1f6<>+0(SB), Y3, Y4
+	VFMADD213PS  constbc83dbd4<>+0(SB), Y3, Y4
+	VMOVUPS      constb77460cd<>+0(SB), Y5
+	VFMADD213PS  constb95fbd29<>+0(SB), Y3, Y5
+	VFMADD213PS  constbadc924e<>+0(SB), Y3, Y5
+	VFMADD213PS  constbbf19bf8<>+0(SB), Y3, Y5
+	VFMADD213PS  constbc69b6a7<>+0(SB), Y3, Y5
+	VMULPS       Y2, Y4, Y4
+	VDIVPS       Y5, Y4, Y4
+	VMOVUPS      const3f000000<>+0(SB), Y2
+	VFMADD213PS  const3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y1, Y1, Y2
+	VMULPS       constbf000000<>+0(SB), Y2, Y2
+	VMOVUPS      constc2d00000<>+0(SB), Y3
+	VMAXPS       Y2, Y3, Y2
+	VMOVUPS      const42b20000<>+0(SB), Y3
+	VMINPS       Y2, Y3, Y2
+	VMOVUPS      const4b400000<>+0(SB), Y3
+	VFMADD231PS  const3fb8aa3b<>+0(SB), Y2, Y3
+	VSUBPS       const4b400000<>+0(SB), Y3, Y5
+	VFNMADD231PS const3f318000<>+0(SB), Y5, Y2
+	VFNMADD231PS constb95e8083<>+0(SB), Y5, Y2
+	VMOVUPS      const3ab51222<>+0(SB), Y5
+	VFMADD213PS  const3c091cf7<>+0(SB), Y2, Y5
+	VFMADD213PS  const3d2aac79<>+0(SB), Y2, Y5
+	VFMADD213PS  const3e2aaa49<>+0(SB), Y2, Y5
+	VFMADD213PS  const3efffffe<>+0(SB), Y2, Y5
+	VFMADD213PS  const3f800000<>+0(SB), Y2, Y5
+	VFMADD213PS  const3f800000<>+0(SB), Y2, Y5
+	VPSUBD       const4b400000<>+0(SB), Y3, Y3
+	VPSRAD       $0x01, Y3, Y2
+	VPSUBD       Y2, Y3, Y3
+	VPADDD       const0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       const0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y2, Y5, Y5
+	VMULPS       Y3, Y5, Y5
+	VMULPS       const3ecc422a<>+0(SB), Y1, Y1
+	VFMADD213PS  Y4, Y1, Y5
+	VMASKMOVPS   (CX), Y0, Y1
+	VMULPS       Y1, Y5, Y5
+	VMASKMOVPS   Y5, Y0, (AX)
+
+geluErfBwdAVX2_done:
 	VZEROUPPER
 	RET
 

@@ -94,6 +94,16 @@ func geluFwdAVX512(dst []float32, src []float32)
 //go:noescape
 func geluBwdAVX512(dinp []float32, dout []float32, inp []float32)
 
+// geluErfFwdAVX512 sets dst[i] to the exact (erf) GELU of src[i] over len(src); dst is at least as long.
+//
+//go:noescape
+func geluErfFwdAVX512(dst []float32, src []float32)
+
+// geluErfBwdAVX512 sets dinp[i] to dout[i] times the derivative of the exact (erf) GELU at inp[i] over len(inp); dinp may alias dout.
+//
+//go:noescape
+func geluErfBwdAVX512(dinp []float32, dout []float32, inp []float32)
+
 // expSubAVX512 sets dst[i] = exp(src[i] − max) over len(src) and returns their sum; dst is at least as long as src and may be src.
 //
 //go:noescape
@@ -158,6 +168,16 @@ func geluFwdAVX2(dst []float32, src []float32)
 //
 //go:noescape
 func geluBwdAVX2(dinp []float32, dout []float32, inp []float32)
+
+// geluErfFwdAVX2 sets dst[i] to the exact (erf) GELU of src[i] over len(src); dst is at least as long.
+//
+//go:noescape
+func geluErfFwdAVX2(dst []float32, src []float32)
+
+// geluErfBwdAVX2 sets dinp[i] to dout[i] times the derivative of the exact (erf) GELU at inp[i] over len(inp); dinp may alias dout.
+//
+//go:noescape
+func geluErfBwdAVX2(dinp []float32, dout []float32, inp []float32)
 
 // expSubAVX2 sets dst[i] = exp(src[i] − max) over len(src) and returns their sum; dst is at least as long as src and may be src.
 //

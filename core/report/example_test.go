@@ -49,3 +49,26 @@ func ExampleRun_Reach() {
 	// Output:
 	// 1.75e15 87.5 true
 }
+
+// The training loss of a run in the steps around its expansions, as a
+// plot with the expansions marked.
+func ExamplePlotSteps() {
+	r, err := report.Load("testdata/runs/apollo_s1")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	curves, err := report.StepCurves([]*report.Run{r}, "train_loss", 15, 25)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	c := curves[0]
+	fmt.Println(c.Run.Name, c.Steps, c.Values, "expansions", c.Expansions)
+	if _, err := report.PlotSteps(curves, "train_loss"); err != nil {
+		fmt.Println(err)
+	}
+	// Write it with report.WritePlot(dir, "train_loss", p).
+	// Output:
+	// apollo_s1 [15 20 25] [4.05 3.25 3.75] expansions [20]
+}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 
 	"workbench/core/fsutil"
@@ -50,26 +51,38 @@ func (c *Comparison) WriteFiles(dir string) ([]string, error) {
 		if err != nil {
 			return written, fmt.Errorf("%s: %v", filepath.Join(dir, pl.name), err)
 		}
-		for _, format := range []string{"png", "svg"} {
-			path := filepath.Join(dir, pl.name+"."+format)
-			err := fsutil.WriteFileAtomic(path, 0o644, func(w io.Writer) (err error) {
-				defer func() {
-					if e := recover(); e != nil {
-						err = fmt.Errorf("drawing the plot failed: %v", e)
-					}
-				}()
-				wt, err := p.WriterTo(plotWidth, plotHeight, format)
-				if err != nil {
-					return err
-				}
-				_, err = wt.WriteTo(w)
-				return err
-			})
-			if err != nil {
-				return written, err
-			}
-			written = append(written, path)
+		paths, err := WritePlot(dir, pl.name, p)
+		written = append(written, paths...)
+		if err != nil {
+			return written, err
 		}
+	}
+	return written, nil
+}
+
+// WritePlot writes p as name.png and name.svg into dir, each atomically,
+// and returns the paths written.
+func WritePlot(dir, name string, p *plot.Plot) ([]string, error) {
+	var written []string
+	for _, format := range []string{"png", "svg"} {
+		path := filepath.Join(dir, name+"."+format)
+		err := fsutil.WriteFileAtomic(path, 0o644, func(w io.Writer) (err error) {
+			defer func() {
+				if e := recover(); e != nil {
+					err = fmt.Errorf("drawing the plot failed: %v", e)
+				}
+			}()
+			wt, err := p.WriterTo(plotWidth, plotHeight, format)
+			if err != nil {
+				return err
+			}
+			_, err = wt.WriteTo(w)
+			return err
+		})
+		if err != nil {
+			return written, err
+		}
+		written = append(written, path)
 	}
 	return written, nil
 }

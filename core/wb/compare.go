@@ -101,6 +101,52 @@ func CompareWith(opt CompareOptions, runs ...string) (Comparison, error) {
 	return out, nil
 }
 
+// StepCurve is one run's metric against the optimizer step, as PlotSteps
+// drew it.
+type StepCurve struct {
+	Name, Method, Dir string
+	Steps             []int     // the logged steps in the range
+	Values            []float64 // the metric at those steps
+	Expansions        []int     // steps in the range after which the run expanded
+}
+
+// PlotSteps writes the plot NAME.png and NAME.svg into the experiment
+// directory: metric ("train_loss", "grad_norm", "val_loss" or "lr", as in
+// metrics.jsonl) of each run against the optimizer step, for the steps
+// from..to (to ≤ 0: the last step), with each run's expansions as dashed
+// vertical lines. Runs are given as for Compare. It returns the curves it
+// drew, so that a script can also tabulate them. While planning
+// (workbench plan) it plots nothing and returns one curve without points
+// per run.
+func PlotSteps(name, metric string, from, to int, runs ...string) ([]StepCurve, error) {
+	s := env.Current()
+	defer s.Enter()()
+	s.CheckStopped()
+	if len(runs) == 0 {
+		return nil, errors.New("wb.PlotSteps: no runs given")
+	}
+	if s.Plan {
+		fmt.Fprintf(s.Stderr, "plan: not plotting %d runs (nothing was trained)\n", len(runs))
+		out := make([]StepCurve, len(runs))
+		for i, run := range runs {
+			out[i].Name, out[i].Method, out[i].Dir = plannedRun(s, run)
+		}
+		return out, nil
+	}
+	if env.PlotSteps == nil {
+		return nil, errNoEngine
+	}
+	curves, err := env.PlotSteps(s, name, metric, from, to, runs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]StepCurve, len(curves))
+	for i, c := range curves {
+		out[i] = StepCurve(c)
+	}
+	return out, nil
+}
+
 // errNoEngine is returned when the facade is used from compiled Go
 // without the engine linked.
 var errNoEngine = errors.New(`the facade's engine is not linked: run scripts with workbench run, or import _ "workbench/core/wb/engine"`)
@@ -119,22 +165,29 @@ func plannedComparison(s *env.Session, opt CompareOptions, runs []string) Compar
 	}
 	out := Comparison{Target: nan, EvalFiles: opt.Eval}
 	for _, run := range runs {
-		dir := run
-		if !strings.ContainsRune(run, filepath.Separator) {
-			dir = filepath.Join(s.Dir, run)
-		}
-		var conf struct {
-			Method string `json:"method"`
-		}
-		if b, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil {
-			json.Unmarshal(b, &conf)
-		}
+		name, method, dir := plannedRun(s, run)
 		out.Rows = append(out.Rows, ComparisonRow{
-			Name: filepath.Base(dir), Method: conf.Method, Dir: dir,
+			Name: name, Method: method, Dir: dir,
 			FinalValLoss: nan, ValLoss: nan, BitsPerByte: nan, Flops: nan, WallSeconds: nan,
 			ReachFlops: nan, ReachWallSecs: nan, FlopsSaving: nan, WallSaving: nan,
 			EvalLoss: nans(), EvalBitsPerByte: nans(), EvalDelta: nans(),
 		})
 	}
 	return out
+}
+
+// plannedRun returns the name, method and directory of a run given to
+// Compare or PlotSteps while planning, from its planned config.json.
+func plannedRun(s *env.Session, run string) (name, method, dir string) {
+	dir = run
+	if !strings.ContainsRune(run, filepath.Separator) {
+		dir = filepath.Join(s.Dir, run)
+	}
+	var conf struct {
+		Method string `json:"method"`
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil {
+		json.Unmarshal(b, &conf)
+	}
+	return filepath.Base(dir), conf.Method, dir
 }

@@ -30,6 +30,73 @@ import (
 func init() {
 	env.LoadHooks = loadHooks
 	env.Compare = compare
+	env.PlotSteps = plotSteps
+}
+
+// loadRuns loads the run directories as compare takes them (a name
+// without a path separator is a run of the experiment directory; an
+// experiment directory stands for its runs) and reports whether one of
+// them is a baseline.
+func loadRuns(s *env.Session, runs []string) ([]*report.Run, bool, error) {
+	var loaded []*report.Run
+	hasBaseline := false
+	for _, d := range runs {
+		if !strings.ContainsRune(d, '/') && !strings.ContainsRune(d, filepath.Separator) {
+			d = filepath.Join(s.Dir, d)
+		}
+		dirs, err := report.RunDirs(d)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, d := range dirs {
+			r, err := report.Load(d)
+			if err != nil {
+				return nil, false, err
+			}
+			for _, w := range r.Warnings {
+				fmt.Fprintln(s.Stderr, "warning: "+w)
+			}
+			loaded = append(loaded, r)
+			hasBaseline = hasBaseline || r.Method == report.BaselineMethod
+		}
+	}
+	return loaded, hasBaseline, nil
+}
+
+// plotSteps draws metric of the runs against the step into s.Dir.
+func plotSteps(s *env.Session, name, metric string, from, to int, runs []string) ([]env.StepCurve, error) {
+	if name == "" || strings.ContainsAny(name, `/\`) {
+		return nil, fmt.Errorf("wb.PlotSteps: plot name %q: want a file name without a directory", name)
+	}
+	loaded, _, err := loadRuns(s, runs)
+	if err != nil {
+		return nil, err
+	}
+	curves, err := report.StepCurves(loaded, metric, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("wb.PlotSteps: %v", err)
+	}
+	p, err := report.PlotSteps(curves, metric)
+	if err != nil {
+		return nil, fmt.Errorf("wb.PlotSteps: %v", err)
+	}
+	if err := s.EnsureDir(); err != nil {
+		return nil, err
+	}
+	written, err := report.WritePlot(s.Dir, name, p)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(written))
+	for i, w := range written {
+		names[i] = filepath.Base(w)
+	}
+	fmt.Fprintf(s.Stderr, "wrote %s in %s\n", strings.Join(names, ", "), s.Dir)
+	out := make([]env.StepCurve, len(curves))
+	for i, c := range curves {
+		out[i] = env.StepCurve{Name: c.Run.Name, Method: c.Run.Method, Dir: c.Run.Dir, Steps: c.Steps, Values: c.Values, Expansions: c.Expansions}
+	}
+	return out, nil
 }
 
 // loadHooks loads the plugins cfg names, as workbench train does, but
@@ -69,27 +136,9 @@ func plannable(p *script.Plugin) error {
 // stands for its runs); the reference is the runs of method ref, by
 // default of method baseline, or else of the first run's method.
 func compare(s *env.Session, runs []string, ref string, eval []string) (env.CompareResult, error) {
-	var loaded []*report.Run
-	hasBaseline := false
-	for _, d := range runs {
-		if !strings.ContainsRune(d, '/') && !strings.ContainsRune(d, filepath.Separator) {
-			d = filepath.Join(s.Dir, d)
-		}
-		dirs, err := report.RunDirs(d)
-		if err != nil {
-			return env.CompareResult{}, err
-		}
-		for _, d := range dirs {
-			r, err := report.Load(d)
-			if err != nil {
-				return env.CompareResult{}, err
-			}
-			for _, w := range r.Warnings {
-				fmt.Fprintln(s.Stderr, "warning: "+w)
-			}
-			loaded = append(loaded, r)
-			hasBaseline = hasBaseline || r.Method == report.BaselineMethod
-		}
+	loaded, hasBaseline, err := loadRuns(s, runs)
+	if err != nil {
+		return env.CompareResult{}, err
 	}
 	opt := report.Options{RefMethod: ref}
 	if ref == "" && !hasBaseline {

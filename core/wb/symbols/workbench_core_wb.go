@@ -26,6 +26,7 @@ func init() {
 		"Logf":          reflect.ValueOf(wb.Logf),
 		"MIDASStages":   reflect.ValueOf(wb.MIDASStages),
 		"NewTrainer":    reflect.ValueOf(wb.NewTrainer),
+		"PlotSteps":     reflect.ValueOf(wb.PlotSteps),
 		"Progressive":   reflect.ValueOf(wb.Progressive),
 		"SameBudget":    reflect.ValueOf(wb.SameBudget),
 		"ScriptDir":     reflect.ValueOf(wb.ScriptDir),
@@ -40,6 +41,7 @@ func init() {
 		"ComparisonRow":  reflect.ValueOf((*wb.ComparisonRow)(nil)),
 		"Result":         reflect.ValueOf((*wb.Result)(nil)),
 		"Status":         reflect.ValueOf((*wb.Status)(nil)),
+		"StepCurve":      reflect.ValueOf((*wb.StepCurve)(nil)),
 		"TrainConfig":    reflect.ValueOf((*wb.TrainConfig)(nil)),
 		"Trainer":        reflect.ValueOf((*wb.Trainer)(nil)),
 	}

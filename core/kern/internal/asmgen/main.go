@@ -1,7 +1,7 @@
 // Command asmgen generates the amd64 assembly of package kern: the AVX-512
 // and AVX2+FMA GEMM micro-kernels, the panel packing helpers, the vector
 // kernels (Dot, Axpy, Scale) and the element-wise and row kernels of
-// training (GELU, softmax exponentials, LayerNorm rows, AdamW).
+// training (the tanh and exact GELU, softmax exponentials, LayerNorm rows, AdamW).
 //
 // It lives in its own module so that the code generator is not a
 // dependency of the project. Run it through go generate in core/kern.
@@ -52,7 +52,7 @@ func main() {
 	iotaTab = iota
 	for _, s := range isas {
 		for _, emit := range []func(*vx){
-			geluForward, geluBackward, expSub, vmax, scaleTo,
+			geluForward, geluBackward, geluErfForward, geluErfBackward, expSub, vmax, scaleTo,
 			sum, sumSqDev, lnAffine, lnBwdSums, lnBwdApply, lnParam, adamw, mulSub,
 		} {
 			emit(s)

@@ -15,7 +15,20 @@ var (
 	// files eval: it prints the table to s.Stdout and writes compare.md
 	// and the plots into s.Dir.
 	Compare func(s *Session, dirs []string, ref string, eval []string) (CompareResult, error)
+	// PlotSteps writes name.png and name.svg into s.Dir: metric of the
+	// runs against the optimizer step in [from, to] (to ≤ 0: the last),
+	// and returns the curves drawn.
+	PlotSteps func(s *Session, name, metric string, from, to int, dirs []string) ([]StepCurve, error)
 )
+
+// StepCurve is one run's curve of PlotSteps; wb.StepCurve has the same
+// fields.
+type StepCurve struct {
+	Name, Method, Dir string
+	Steps             []int
+	Values            []float64
+	Expansions        []int
+}
 
 // CompareResult is the outcome of Compare.
 type CompareResult struct {
