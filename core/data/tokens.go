@@ -6,8 +6,6 @@ import (
 	"os"
 	"sync/atomic"
 	"unsafe"
-
-	"golang.org/x/sys/unix"
 )
 
 // Tokens is a read-only sequence of token ids: a slice in the Go heap, or
@@ -103,7 +101,7 @@ const (
 func (m *mapped) touched(n int) {
 	if m.read.Add(int64(n*m.width+perRead)) >= dropBytes {
 		m.read.Store(0)
-		_ = unix.Madvise(m.mem, unix.MADV_DONTNEED)
+		dropPages(m.mem)
 	}
 }
 
@@ -129,11 +127,10 @@ func mapTokens(path string, width, want int) (*mapped, error) {
 	if !littleEndian {
 		return nil, fmt.Errorf("token file %s: memory-mapped token files need a little-endian machine", path)
 	}
-	mem, err := unix.Mmap(int(f.Fd()), 0, int(st.Size()), unix.PROT_READ, unix.MAP_SHARED)
+	mem, err := mapFile(f, int(st.Size()))
 	if err != nil {
-		return nil, fmt.Errorf("token file %s: mmap: %v", path, err)
+		return nil, fmt.Errorf("token file %s: %v", path, err)
 	}
-	_ = unix.Madvise(mem, unix.MADV_RANDOM)
 	m := &mapped{mem: mem, width: width}
 	m.tokens.m = m
 	if width == 2 {
@@ -148,7 +145,7 @@ func (m *mapped) close() error {
 	if m.mem == nil {
 		return nil
 	}
-	err := unix.Munmap(m.mem)
+	err := unmapFile(m.mem)
 	m.mem, m.tokens = nil, Tokens{}
 	return err
 }
