@@ -6,12 +6,42 @@
 // (the default) spans a 10× range. For each budget and seed the baseline
 // trains N steps, every other method the same FLOPs (wb.SameBudget), set
 // up as its own script does: Apollo (lvps, interpolate), stacking, MSLT,
-// G_stack, MIDAS, one-layer expansion with WSD, RaPTr and PLD. Each
-// budget's runs are compared (wb.Compare), and budget_sweep.md in the
-// experiment directory tabulates, per method and budget, the mean FLOPs
-// saving over the seeds that reached the baseline's final validation loss.
+// G_stack, MIDAS, one-layer expansion with WSD, RaPTr and PLD. Every run
+// is evaluated every N/evals steps (evals=10; --set eval-every=K fixes
+// it), so that every budget's curves have the same resolution. Each
+// budget and seed's runs are compared (wb.Compare); then wb.BudgetSweep
+// writes budget_sweep.md, the mean FLOPs saving per method and budget
+// over the seeds that reached the baseline's final validation loss, and
+// the plot saving_vs_budget.png/.svg into the experiment directory.
 //
-//	workbench run scripts/budget_sweep.go [--set budgets=25,80,250,seeds=2,methods=apollo,pld,...]
+//	workbench run scripts/budget_sweep.go [--set budgets=25,80,250,seeds=2,evals=10,methods=apollo,pld,...]
+//
+// Time at the defaults (54 runs of the default model), estimated, not
+// measured: about 43 minutes on 2 cores of the AVX-512 machine of the
+// README's measurements, about 2 hours on a 2-core AVX2 AMD EPYC. The
+// estimate comes from a smoke run of the default model on that EPYC,
+// --set budgets=4,8,seeds=1,eval-every=2 (18 runs, 19 min 46 s of wall
+// time but 14 min 53 s of CPU time: other jobs held the machine at a load
+// average of 6 to 14, so CPU time, sampled every 0.5 s and split by run,
+// is what was measured). Each run's work was counted from its logs:
+// training FLOPs, plus the forward FLOPs (a third of a training step's per
+// token) of every evaluation (8 batches at the evaluation depth, those of
+// the expansions included) and of the final evaluation of the whole
+// validation split (111,538 tokens at full depth). The 6 runs at budget 4
+// whose CPU time was sampled took 19.1 CPU seconds per 1e12 FLOPs of work
+// (1.2 CPU s per full-depth step of 6.36e10 FLOPs, 0.22 per one-layer
+// step), and that rate predicts the CPU time of each of the 9 runs at
+// budget 8 within -7% to +13% (their sum within 1.3%), for every method
+// from one layer to full depth. The defaults are 6.2e14 FLOPs of such work,
+// 9,800 full-depth step equivalents (training 67%, evaluations 23%, final
+// evaluations 10%): 11,900 CPU seconds on the EPYC, 110 to 124 minutes at
+// the 1.6 to 1.8 speed-up of two threads (the GEMM's, README); 43 minutes
+// at 0.264 s per full-depth step, the speed workbench bench measured for
+// this model on 2 threads of the AVX-512 machine. The defaults are kept
+// because they fit on the machine the project's other times refer to and
+// because smaller budgets leave too few steps to compare methods; on a
+// machine like the EPYC, budgets=10,32,100,evals=8,eval-batches=4 is about
+// 4,600 step equivalents, 51 to 58 minutes.
 package main
 
 import (
@@ -70,28 +100,36 @@ func main() {
 	cfg := wb.Config()
 	budgets := ints(wb.String("budgets", "25,80,250"))
 	seeds := wb.Int("seeds", 2)
+	evals := wb.Int("evals", 10)
+	everyFixed := wb.Int("eval-every", 0) > 0
 	methods := strings.Split(wb.String("methods", "apollo,stack,mslt,gstack,midas,onelayer,raptr,pld"), ",")
 	for _, m := range methods {
 		if setups[m] == nil {
 			wb.Fatalf("methods: unknown method %q", m)
 		}
 	}
-	// saving[method][budget] lists the savings of the seeds that reached
-	// the target; runs[method][budget] counts the seeds.
-	saving := map[string]map[int][]float64{}
-	runs := map[string]map[int]int{}
+	if evals < 1 {
+		wb.Fatalf("evals=%d: want at least 1 evaluation per baseline run", evals)
+	}
+	var cmps []wb.Comparison
 	for _, b := range budgets {
 		for seed := 1; seed <= seeds; seed++ {
 			base := cfg
 			base.Steps, base.Seed = b, uint64(seed)
-			base.Method = "baseline"
-			base.Name = fmt.Sprintf("b%d-baseline-s%d", b, seed)
-			r, err := wb.Train(base)
+			if !everyFixed {
+				base.EvalEvery = b / evals
+				if base.EvalEvery < 1 {
+					base.EvalEvery = 1
+				}
+			}
+			run := base
+			run.Method = "baseline"
+			run.Name = fmt.Sprintf("b%d-baseline-s%d", b, seed)
+			r, err := wb.Train(run)
 			wb.Check(err)
 			dirs := []string{r.Dir}
 			for _, m := range methods {
-				c := cfg
-				c.Steps, c.Seed = b, uint64(seed)
+				c := base
 				c.Method = m // not in one assignment with a call: the interpreter would drop it
 				c.Name = fmt.Sprintf("b%d-%s-s%d", b, m, seed)
 				r, err := wb.Train(wb.SameBudget(setups[m](c)))
@@ -100,52 +138,11 @@ func main() {
 			}
 			cmp, err := wb.Compare(dirs...)
 			wb.Check(err)
-			for _, row := range cmp.Rows {
-				if row.Ref {
-					continue
-				}
-				if saving[row.Method] == nil {
-					saving[row.Method], runs[row.Method] = map[int][]float64{}, map[int]int{}
-				}
-				runs[row.Method][b]++
-				if row.Reached {
-					saving[row.Method][b] = append(saving[row.Method][b], row.FlopsSaving)
-				}
-			}
+			cmps = append(cmps, cmp)
 		}
 	}
-	var sb strings.Builder
-	sb.WriteString("# FLOPs saving against budget\n\n")
-	sb.WriteString("Mean FLOPs saving to reach the baseline's final validation loss at the same budget (budget = FLOPs of N full-depth steps); [k/n]: k of n seeds reached it, the mean is over those; —: none did.\n\n| method |")
-	for _, b := range budgets {
-		fmt.Fprintf(&sb, " N=%d |", b)
-	}
-	sb.WriteString("\n| --- |")
-	for range budgets {
-		sb.WriteString(" --: |")
-	}
-	for _, m := range methods {
-		fmt.Fprintf(&sb, "\n| %s |", m)
-		for _, b := range budgets {
-			s, n := saving[m][b], runs[m][b]
-			if len(s) == 0 {
-				sb.WriteString(" — |")
-				continue
-			}
-			mean := 0.0
-			for _, x := range s {
-				mean += x / float64(len(s))
-			}
-			cell := fmt.Sprintf(" %.1f%%", 100*mean)
-			if len(s) < n {
-				cell += fmt.Sprintf(" [%d/%d]", len(s), n)
-			}
-			sb.WriteString(cell + " |")
-		}
-	}
-	sb.WriteString("\n")
-	fmt.Print("\n" + sb.String())
-	wb.Check(wb.WriteFile("budget_sweep.md", []byte(sb.String())))
+	fmt.Println()
+	wb.Check(wb.BudgetSweep(cmps...))
 }
 
 // ints parses a comma-separated list of step counts.

@@ -31,6 +31,7 @@ func TestPlanCommand(t *testing.T) {
 		{"apollo", append([]string{"plan", "../../scripts/apollo.go", "--batches"}, quick(data)...), 0, "planned apollo", []string{"apollo"}},
 		{"main", append([]string{"plan", "../../scripts/main.go"}, quick(data)...), 0, "not comparing 2 runs", []string{"baseline", "apollo"}},
 		{"step plots", append([]string{"plan", "../../scripts/bert_expand.go"}, quick(data)...), 0, "not plotting 2 runs", []string{"stacking", "interpolation"}},
+		{"budget sweep", append([]string{"plan", "../../scripts/budget_sweep.go", "--set", "budgets=2,4,seeds=1,methods=apollo"}, quick(data)...), 0, "not sweeping 2 comparisons", []string{"b2-baseline-s1", "b4-apollo-s1"}},
 		{"trains nothing", []string{"plan", nothing}, 1, "nothing.go trains nothing", nil},
 		{"step by step", []string{"plan", stepwise}, 1, "wb.NewTrainer: a step-by-step trainer reports losses", nil},
 		{"reads files", append([]string{"plan", "../../scripts/apollo.go", "--set", "sampler=" + reader}, quick(data)...), 1, reader + " imports os: a plugin that can read files", nil},

@@ -93,6 +93,16 @@ func TestRunShippedScripts(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(out, "experiment.json")); err != nil {
 				t.Error(err)
 			}
+			if name == "budget_sweep.go" {
+				for _, f := range []string{"budget_sweep.md", "saving_vs_budget.png", "saving_vs_budget.svg"} {
+					if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+						t.Error(err)
+					}
+				}
+				if !strings.Contains(stdout, "# FLOPs saving against budget") {
+					t.Errorf("no sweep table printed: %s", stdout)
+				}
+			}
 			if len(runs) > 1 {
 				if _, err := os.Stat(filepath.Join(out, "compare.md")); err != nil {
 					t.Error(err)

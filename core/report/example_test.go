@@ -30,6 +30,7 @@ func ExampleCompare() {
 	}
 	// The full tables: c.WriteText(os.Stdout); the Markdown and the plots:
 	// c.WriteFiles(dir).
+
 	// Output:
 	// target 3.05, reference 4.00e14 FLOPs
 	// baseline: 1 of 2 seeds reach it at 3.83e14 FLOPs, saving 4.2%
@@ -69,6 +70,42 @@ func ExamplePlotSteps() {
 		fmt.Println(err)
 	}
 	// Write it with report.WritePlot(dir, "train_loss", p).
+
 	// Output:
 	// apollo_s1 [15 20 25] [4.05 3.25 3.75] expansions [20]
+}
+
+// A sweep over two budgets: Apollo reaches the target at both, stacking
+// with one seed of two at the small budget and with none at the large one.
+func ExampleNewSweep() {
+	s, err := report.NewSweep([]report.SweepRun{
+		{Budget: 2e13, Method: "apollo", Reached: true, Saving: 0.20},
+		{Budget: 2e13, Method: "apollo", Reached: true, Saving: 0.30},
+		{Budget: 2e13, Method: "stack", Reached: true, Saving: 0.60},
+		{Budget: 2e13, Method: "stack"},
+		{Budget: 2e14, Method: "apollo", Reached: true, Saving: 0.40},
+		{Budget: 2e14, Method: "stack"},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, m := range s.Methods {
+		for i, c := range s.Cells[m] {
+			saving := "never reached" // not a saving of 0
+			if c.Saving.N > 0 {
+				saving = fmt.Sprintf("mean saving %.0f%%", 100*c.Saving.Mean)
+			}
+			fmt.Printf("%s at %s FLOPs: %d of %d seeds reach the target, %s\n",
+				m, report.Sci(s.Budgets[i]), c.Saving.N, c.Runs, saving)
+		}
+	}
+	// The table: s.WriteMarkdown(os.Stdout); the table and the plot:
+	// s.WriteFiles(dir).
+
+	// Output:
+	// apollo at 2.00e13 FLOPs: 2 of 2 seeds reach the target, mean saving 25%
+	// apollo at 2.00e14 FLOPs: 1 of 1 seeds reach the target, mean saving 40%
+	// stack at 2.00e13 FLOPs: 1 of 2 seeds reach the target, mean saving 60%
+	// stack at 2.00e14 FLOPs: 0 of 1 seeds reach the target, never reached
 }

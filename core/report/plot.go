@@ -89,14 +89,25 @@ func (c *Comparison) Plot(x XAxis) (*plot.Plot, error) {
 		p.X.Scale = plot.LogScale{}
 		p.X.Tick.Marker = logTicks{}
 	}
-	target, err := plotter.NewLine(plotter.XYs{{X: xmin, Y: c.Target}, {X: xmax, Y: c.Target}})
+	target, err := refLine(xmin, xmax, c.Target)
 	if err != nil {
 		return nil, err
 	}
-	target.Color = color.Gray{Y: 110}
-	target.Width = vg.Points(0.75)
-	target.Dashes = []vg.Length{vg.Points(2), vg.Points(2)}
 	p.Add(target)
 	p.Legend.Add("target "+fmtLoss(c.Target), target)
 	return p, nil
+}
+
+// refLine returns the thin, dashed gray horizontal line at y from xmin to
+// xmax that marks a reference value on a plot (the target loss, no
+// saving).
+func refLine(xmin, xmax, y float64) (*plotter.Line, error) {
+	l, err := plotter.NewLine(plotter.XYs{{X: xmin, Y: y}, {X: xmax, Y: y}})
+	if err != nil {
+		return nil, err
+	}
+	l.Color = color.Gray{Y: 110}
+	l.Width = vg.Points(0.75)
+	l.Dashes = []vg.Length{vg.Points(2), vg.Points(2)}
+	return l, nil
 }

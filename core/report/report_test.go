@@ -464,16 +464,28 @@ func TestWriteFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []struct {
-		name   string
-		prefix string
-	}{
+	checkWritten(t, dir, written, []writtenFile{
 		{"compare.md", "# Comparison of 5 runs"},
 		{"loss_vs_flops.png", "\x89PNG"},
 		{"loss_vs_flops.svg", "<?xml"},
 		{"loss_vs_wall.png", "\x89PNG"},
 		{"loss_vs_wall.svg", "<?xml"},
+	})
+	md, _ := os.ReadFile(filepath.Join(dir, "compare.md"))
+	if !bytes.Contains(md, []byte("](loss_vs_flops.svg)")) {
+		t.Error("compare.md does not show the FLOPs plot")
 	}
+}
+
+// writtenFile is a file a WriteFiles method should write: its name and
+// how it starts.
+type writtenFile struct{ name, prefix string }
+
+// checkWritten checks that written lists the files of want, that each
+// is in dir, longer than 100 bytes and starts as it should, and that dir
+// holds nothing else (no temporary files).
+func checkWritten(t *testing.T, dir string, written []string, want []writtenFile) {
+	t.Helper()
 	if len(written) != len(want) {
 		t.Errorf("wrote %q, want %d files", written, len(want))
 	}
@@ -487,12 +499,7 @@ func TestWriteFiles(t *testing.T) {
 			t.Errorf("%s: %d bytes starting %q, want more than 100 starting %q", w.name, len(b), b[:min(len(b), 8)], w.prefix)
 		}
 	}
-	md, _ := os.ReadFile(filepath.Join(dir, "compare.md"))
-	if !bytes.Contains(md, []byte("](loss_vs_flops.svg)")) {
-		t.Error("compare.md does not show the FLOPs plot")
-	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != len(want) {
+	if entries, _ := os.ReadDir(dir); len(entries) != len(want) {
 		t.Errorf("%d entries in the output directory, want %d (no temporary files left)", len(entries), len(want))
 	}
 }

@@ -87,6 +87,25 @@ func WritePlot(dir, name string, p *plot.Plot) ([]string, error) {
 	return written, nil
 }
 
+// WriteFiles writes the Markdown table budget_sweep.md and the plot
+// saving_vs_budget.png and saving_vs_budget.svg into dir, which is created
+// if needed, each atomically. It returns the paths written.
+func (s *Sweep) WriteFiles(dir string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	md := filepath.Join(dir, SweepMarkdownFile)
+	if err := fsutil.WriteFileAtomic(md, 0o644, s.WriteMarkdown); err != nil {
+		return nil, err
+	}
+	p, err := s.Plot()
+	if err != nil {
+		return []string{md}, fmt.Errorf("%s: %v", filepath.Join(dir, PlotSweepFile), err)
+	}
+	paths, err := WritePlot(dir, PlotSweepFile, p)
+	return append([]string{md}, paths...), err
+}
+
 // CommonDir returns the deepest directory that contains all of dirs, as an
 // absolute path: for runs/a and runs/b it is runs, for a single run
 // directory its parent.

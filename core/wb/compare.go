@@ -17,6 +17,10 @@ type Comparison struct {
 	// Target is the validation loss the runs are compared at: the mean
 	// final validation loss of the reference runs (see CompareOptions.Ref).
 	Target float64
+	// RefFlops is the mean total training FLOPs of the reference runs,
+	// the denominator of the savings (the budget, for runs trained at
+	// the reference's compute); 0 without reference runs.
+	RefFlops float64
 	// EvalFiles are the extra text files of CompareOptions.Eval.
 	EvalFiles []string
 	Rows      []ComparisonRow // one per run, grouped by method
@@ -94,7 +98,7 @@ func CompareWith(opt CompareOptions, runs ...string) (Comparison, error) {
 	if err != nil {
 		return Comparison{}, err
 	}
-	out := Comparison{Target: res.Target, EvalFiles: res.EvalFiles}
+	out := Comparison{Target: res.Target, RefFlops: res.RefFlops, EvalFiles: res.EvalFiles}
 	for _, r := range res.Rows {
 		out.Rows = append(out.Rows, ComparisonRow(r))
 	}
@@ -147,6 +151,43 @@ func PlotSteps(name, metric string, from, to int, runs ...string) ([]StepCurve, 
 	return out, nil
 }
 
+// BudgetSweep tabulates and plots the FLOPs saving against budget of
+// comparisons made at several budgets (one or more per budget, such as
+// one per seed): each run that is not the reference is placed at its
+// comparison's budget, RefFlops, with the saving Compare computed for it
+// (ComparisonRow.FlopsSaving; a run that did not reach the target is
+// shown as such, not as a saving of 0). It prints the table, one row per
+// method and one column per budget with the mean over seeds, and writes
+// it as budget_sweep.md and the plot (log-scale budget axis, one line per
+// method with its mean and a band from its lowest to its highest seed) as
+// saving_vs_budget.png and saving_vs_budget.svg into the experiment
+// directory. A comparison without reference runs is an error. While
+// planning (workbench plan) nothing was trained, and BudgetSweep writes
+// nothing.
+func BudgetSweep(cmps ...Comparison) error {
+	s := env.Current()
+	defer s.Enter()()
+	s.CheckStopped()
+	if len(cmps) == 0 {
+		return errors.New("wb.BudgetSweep: no comparisons given")
+	}
+	if s.Plan {
+		fmt.Fprintf(s.Stderr, "plan: not sweeping %d comparisons (nothing was trained)\n", len(cmps))
+		return nil
+	}
+	if env.Sweep == nil {
+		return errNoEngine
+	}
+	in := make([]env.CompareResult, len(cmps))
+	for i, c := range cmps {
+		in[i] = env.CompareResult{Target: c.Target, RefFlops: c.RefFlops, EvalFiles: c.EvalFiles}
+		for _, r := range c.Rows {
+			in[i].Rows = append(in[i].Rows, env.CompareRow(r))
+		}
+	}
+	return env.Sweep(s, in)
+}
+
 // errNoEngine is returned when the facade is used from compiled Go
 // without the engine linked.
 var errNoEngine = errors.New(`the facade's engine is not linked: run scripts with workbench run, or import _ "workbench/core/wb/engine"`)
@@ -163,7 +204,7 @@ func plannedComparison(s *env.Session, opt CompareOptions, runs []string) Compar
 		}
 		return v
 	}
-	out := Comparison{Target: nan, EvalFiles: opt.Eval}
+	out := Comparison{Target: nan, RefFlops: nan, EvalFiles: opt.Eval}
 	for _, run := range runs {
 		name, method, dir := plannedRun(s, run)
 		out.Rows = append(out.Rows, ComparisonRow{

@@ -30,6 +30,7 @@ import (
 func init() {
 	env.LoadHooks = loadHooks
 	env.Compare = compare
+	env.Sweep = sweep
 	env.PlotSteps = plotSteps
 }
 
@@ -87,11 +88,7 @@ func plotSteps(s *env.Session, name, metric string, from, to int, runs []string)
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, len(written))
-	for i, w := range written {
-		names[i] = filepath.Base(w)
-	}
-	fmt.Fprintf(s.Stderr, "wrote %s in %s\n", strings.Join(names, ", "), s.Dir)
+	reportWritten(s, written)
 	out := make([]env.StepCurve, len(curves))
 	for i, c := range curves {
 		out[i] = env.StepCurve{Name: c.Run.Name, Method: c.Run.Method, Dir: c.Run.Dir, Steps: c.Steps, Values: c.Values, Expansions: c.Expansions}
@@ -168,13 +165,12 @@ func compare(s *env.Session, runs []string, ref string, eval []string) (env.Comp
 	if err != nil {
 		return env.CompareResult{}, err
 	}
-	names := make([]string, len(written))
-	for i, w := range written {
-		names[i] = filepath.Base(w)
-	}
-	fmt.Fprintf(s.Stderr, "wrote %s in %s\n", strings.Join(names, ", "), s.Dir)
+	reportWritten(s, written)
 
 	res := env.CompareResult{Target: c.Target, EvalFiles: c.EvalFiles}
+	if c.HasRef {
+		res.RefFlops = c.RefFLOPs
+	}
 	for _, rr := range c.Runs {
 		r := rr.Run
 		row := env.CompareRow{
@@ -194,4 +190,47 @@ func compare(s *env.Session, runs []string, ref string, eval []string) (env.Comp
 		res.Rows = append(res.Rows, row)
 	}
 	return res, nil
+}
+
+// sweep gathers the runs of the comparisons that are not their reference,
+// each at its comparison's budget with the saving the comparison computed,
+// prints the sweep's table and writes it and its plot into s.Dir.
+func sweep(s *env.Session, cmps []env.CompareResult) error {
+	var runs []report.SweepRun
+	for i, c := range cmps {
+		if !(c.RefFlops > 0) {
+			return fmt.Errorf("wb.BudgetSweep: comparison %d of %d has no reference runs, so no budget and no savings", i+1, len(cmps))
+		}
+		for _, r := range c.Rows {
+			if !r.Ref {
+				runs = append(runs, report.SweepRun{Budget: c.RefFlops, Method: r.Method, Reached: r.Reached, Saving: r.FlopsSaving})
+			}
+		}
+	}
+	sw, err := report.NewSweep(runs)
+	if err != nil {
+		return fmt.Errorf("wb.BudgetSweep: %v", err)
+	}
+	if err := sw.WriteMarkdown(s.Stdout); err != nil {
+		return err
+	}
+	if err := s.EnsureDir(); err != nil {
+		return err
+	}
+	written, err := sw.WriteFiles(s.Dir)
+	if err != nil {
+		return err
+	}
+	reportWritten(s, written)
+	return nil
+}
+
+// reportWritten names the files written into the experiment directory on
+// standard error.
+func reportWritten(s *env.Session, written []string) {
+	names := make([]string, len(written))
+	for i, w := range written {
+		names[i] = filepath.Base(w)
+	}
+	fmt.Fprintf(s.Stderr, "wrote %s in %s\n", strings.Join(names, ", "), s.Dir)
 }

@@ -11,6 +11,7 @@ func init() {
 	Symbols["workbench/core/wb/wb"] = map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Bool":          reflect.ValueOf(wb.Bool),
+		"BudgetSweep":   reflect.ValueOf(wb.BudgetSweep),
 		"Check":         reflect.ValueOf(wb.Check),
 		"Compare":       reflect.ValueOf(wb.Compare),
 		"CompareWith":   reflect.ValueOf(wb.CompareWith),

@@ -15,6 +15,10 @@ var (
 	// files eval: it prints the table to s.Stdout and writes compare.md
 	// and the plots into s.Dir.
 	Compare func(s *Session, dirs []string, ref string, eval []string) (CompareResult, error)
+	// Sweep tabulates and plots the FLOPs saving against budget of the
+	// comparisons, each at the budget of its reference: it prints the
+	// table to s.Stdout and writes it and the plot into s.Dir.
+	Sweep func(s *Session, cmps []CompareResult) error
 	// PlotSteps writes name.png and name.svg into s.Dir: metric of the
 	// runs against the optimizer step in [from, to] (to ≤ 0: the last),
 	// and returns the curves drawn.
@@ -33,6 +37,7 @@ type StepCurve struct {
 // CompareResult is the outcome of Compare.
 type CompareResult struct {
 	Target    float64
+	RefFlops  float64
 	EvalFiles []string
 	Rows      []CompareRow
 }
