@@ -2,46 +2,49 @@
 
 // The budget sweep: every method at several FLOPs budgets and seeds, and
 // the FLOPs saving each reaches against the baseline of the same budget
-// and seed. A budget is that of a full-depth run of N steps; budgets=25,80,250
-// (the default) spans a 10× range. For each budget and seed the baseline
-// trains N steps, every other method the same FLOPs (wb.SameBudget), set
-// up as its own script does: Apollo (lvps, interpolate), stacking, MSLT,
-// G_stack, MIDAS, one-layer expansion with WSD, RaPTr and PLD. Every run
-// is evaluated every N/evals steps (evals=10; --set eval-every=K fixes
-// it), so that every budget's curves have the same resolution. Each
-// budget and seed's runs are compared (wb.Compare); then wb.BudgetSweep
-// writes budget_sweep.md, the mean FLOPs saving per method and budget
-// over the seeds that reached the baseline's final validation loss, and
-// the plot saving_vs_budget.png/.svg into the experiment directory.
+// and seed. A budget is that of a full-depth run of N steps;
+// budgets=10,32,100 (the default) spans a 10× range. For each budget and
+// seed the baseline trains N steps, every other method the same FLOPs
+// (wb.SameBudget), set up as its own script does: Apollo (lvps,
+// interpolate), stacking, MSLT, G_stack, MIDAS, one-layer expansion with
+// WSD, RaPTr and PLD. Every run is evaluated every N/evals steps (evals=8;
+// --set eval-every=K fixes it), so that every budget's curves have about
+// the same resolution. Each budget and seed's runs are compared
+// (wb.Compare); then wb.BudgetSweep writes budget_sweep.md, the mean FLOPs
+// saving per method and budget over the seeds that reached the baseline's
+// final validation loss, and the plot saving_vs_budget.png/.svg into the
+// experiment directory.
 //
-//	workbench run scripts/budget_sweep.go [--set budgets=25,80,250,seeds=2,evals=10,methods=apollo,pld,...]
+//	workbench run scripts/budget_sweep.go [--set budgets=10,32,100,seeds=2,evals=8,methods=apollo,pld,...]
 //
 // Time at the defaults (54 runs of the default model), estimated, not
-// measured: about 43 minutes on 2 cores of the AVX-512 machine of the
-// README's measurements, about 2 hours on a 2-core AVX2 AMD EPYC. The
-// estimate comes from a smoke run of the default model on that EPYC,
-// --set budgets=4,8,seeds=1,eval-every=2 (18 runs, 19 min 46 s of wall
-// time but 14 min 53 s of CPU time: other jobs held the machine at a load
-// average of 6 to 14, so CPU time, sampled every 0.5 s and split by run,
-// is what was measured). Each run's work was counted from its logs:
-// training FLOPs, plus the forward FLOPs (a third of a training step's per
-// token) of every evaluation (8 batches at the evaluation depth, those of
-// the expansions included) and of the final evaluation of the whole
-// validation split (111,538 tokens at full depth). The 6 runs at budget 4
-// whose CPU time was sampled took 19.1 CPU seconds per 1e12 FLOPs of work
-// (1.2 CPU s per full-depth step of 6.36e10 FLOPs, 0.22 per one-layer
-// step), and that rate predicts the CPU time of each of the 9 runs at
-// budget 8 within -7% to +13% (their sum within 1.3%), for every method
-// from one layer to full depth. The defaults are 6.2e14 FLOPs of such work,
-// 9,800 full-depth step equivalents (training 67%, evaluations 23%, final
-// evaluations 10%): 11,900 CPU seconds on the EPYC, 110 to 124 minutes at
-// the 1.6 to 1.8 speed-up of two threads (the GEMM's, README); 43 minutes
-// at 0.264 s per full-depth step, the speed workbench bench measured for
-// this model on 2 threads of the AVX-512 machine. The defaults are kept
-// because they fit on the machine the project's other times refer to and
-// because smaller budgets leave too few steps to compare methods; on a
-// machine like the EPYC, budgets=10,32,100,evals=8,eval-batches=4 is about
-// 4,600 step equivalents, 51 to 58 minutes.
+// measured: about 52 minutes on 2 cores of an AMD EPYC with AVX2 (58 by
+// the more pessimistic of the two rates below), about 24 on the AVX-512
+// machine of the README's measurements. budgets=25,80,250,evals=10, the
+// first choice, came to 92 to 103 minutes on the EPYC and was cut to fit
+// the hour there; it takes about 43 minutes on the AVX-512 machine.
+//
+// How: a smoke run of the default model on the EPYC, --set
+// budgets=4,8,seeds=1,eval-every=2 (18 runs; 19 min 46 s of wall time but
+// 14 min 53 s of CPU time, as other jobs held the machine at a load
+// average of 6 to 14, so the process's CPU time, sampled every 0.5 s and
+// split by run, is what was measured). Each run's work was counted from
+// its logs: training FLOPs, plus the forward FLOPs (a third of a training
+// step's per token) of every evaluation (8 batches at the evaluation
+// depth, those of the expansions included) and of the final evaluation of
+// the whole validation split (111,538 tokens at full depth). The 6 runs at
+// budget 4 whose CPU time was sampled took 19.1 CPU seconds per 1e12
+// FLOPs of work (1.2 CPU s per full-depth step of 6.36e10 FLOPs, 0.22 per
+// one-layer step), and that rate predicts the CPU time of each of the 9
+// runs at budget 8 within -7% to +13% (their sum within 1.3%), for every
+// method from one layer to full depth. The defaults are 3.5e14 FLOPs of
+// such work, 5,500 full-depth step equivalents (training 48%, evaluations
+// 35%, final evaluations 18%); budgets=25,80,250,evals=10 are 9,800. On the
+// quiet EPYC afterwards, workbench bench --config tiny --threads 2 --steps
+// 10 measured 0.564 s per full-depth step (1.93 CPUs busy): 5,500 steps are
+// 52 minutes; the smoke run's 19.1 CPU s per 1e12 FLOPs over 1.93 CPUs
+// gives 58. The README's workbench bench figure for this model on the
+// AVX-512 machine, 0.264 s per step, gives 24.
 package main
 
 import (
@@ -98,9 +101,9 @@ var setups = map[string]func(c wb.TrainConfig) wb.TrainConfig{
 
 func main() {
 	cfg := wb.Config()
-	budgets := ints(wb.String("budgets", "25,80,250"))
+	budgets := ints(wb.String("budgets", "10,32,100"))
 	seeds := wb.Int("seeds", 2)
-	evals := wb.Int("evals", 10)
+	evals := wb.Int("evals", 8)
 	everyFixed := wb.Int("eval-every", 0) > 0
 	methods := strings.Split(wb.String("methods", "apollo,stack,mslt,gstack,midas,onelayer,raptr,pld"), ",")
 	for _, m := range methods {
