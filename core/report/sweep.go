@@ -378,8 +378,8 @@ func (m minMax) Len() int                      { return 1 }
 func (m minMax) XY(int) (float64, float64)     { return m.x, m.mean }
 func (m minMax) YError(int) (float64, float64) { return m.mean - m.min, m.max - m.mean }
 
-// ticksWithin keeps the ticks of Ticker from min to max, the range of the
-// savings: the row of the methods that never reached the target, below
+// ticksWithin marks only the range from min to max, that of the savings,
+// with the ticks of Ticker: the row of the methods that never reached the target, below
 // the data, gets no saving label, nor does the legend's band above it.
 type ticksWithin struct {
 	min, max float64
@@ -389,7 +389,7 @@ type ticksWithin struct {
 // Ticks implements plot.Ticker.
 func (t ticksWithin) Ticks(lo, hi float64) []plot.Tick {
 	var out []plot.Tick
-	for _, tk := range t.Ticker.Ticks(lo, hi) {
+	for _, tk := range t.Ticker.Ticks(math.Max(lo, t.min), math.Min(hi, t.max)) {
 		if tk.Value >= t.min && tk.Value <= t.max {
 			out = append(out, tk)
 		}
