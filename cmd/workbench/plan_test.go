@@ -11,13 +11,7 @@ import (
 func TestPlanCommand(t *testing.T) {
 	data := scriptData(t)
 	dir := t.TempDir()
-	write := func(name, src string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, src string) string { return writeSource(t, dir, name, src) }
 	nothing := write("nothing.go", "package main\n\nimport \"workbench/core/wb\"\n\nfunc main() { wb.Logf(\"hello\") }\n")
 	reader := write("reader.go", "package reader\n\nimport (\n\t\"os\"\n\n\t\"workbench/core/grow\"\n)\n\nfunc Sample(s grow.SampleState) int {\n\tif _, err := os.ReadFile(\"metrics.jsonl\"); err == nil {\n\t\treturn s.Target\n\t}\n\treturn s.Real\n}\n")
 	stepwise := write("stepwise.go", "package main\n\nimport \"workbench/core/wb\"\n\nfunc main() {\n\t_, err := wb.NewTrainer(wb.Config())\n\twb.Check(err)\n}\n")

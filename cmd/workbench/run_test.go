@@ -157,13 +157,7 @@ func Sample(s grow.SampleState) int { return s.Target }
 func TestRunErrors(t *testing.T) {
 	data := scriptData(t)
 	dir := t.TempDir()
-	write := func(name, src string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, src string) string { return writeSource(t, dir, name, src) }
 	syntax := write("syntax.go", "package main\n\nfunc main() {\n\tx := (1 +\n}\n")
 	panics := write("panics.go", "package main\n\nimport \"workbench/core/wb\"\n\nfunc pick(xs []string, i int) string {\n\tif i >= len(xs) {\n\t\tpanic(\"no such run\")\n\t}\n\treturn xs[i]\n}\n\nfunc main() {\n\twb.Logf(pick([]string{\"a\"}, wb.Int(\"i\", 3)))\n}\n")
 	forbidden := write("forbidden.go", "package main\n\nimport \"os/exec\"\n\nfunc main() {\n\texec.Command(\"true\").Run()\n}\n")
@@ -307,4 +301,14 @@ func TestRunResumeEditedPlugin(t *testing.T) {
 	if code == 0 || !strings.Contains(stderr, "script/plugin sources") {
 		t.Fatalf("resume after editing the plugin: exit %d, %q; want a refusal naming the sources", code, stderr)
 	}
+}
+
+// writeSource writes src to dir/name and returns the path.
+func writeSource(t *testing.T, dir, name, src string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
