@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"workbench/core/data"
@@ -39,6 +40,13 @@ type PlanStep struct {
 	// each micro-batch in the training tokens (window s: inputs s..s+T-1,
 	// targets s+1..s+T).
 	Batches [][]int `json:"batches,omitempty"`
+	// InputIDs and Labels hold, with --batches on a BERT run, each
+	// micro-batch's masked sequences as the model reads them
+	// ([micro-batch][sequence][position]) and their MLM labels: the
+	// original token at each scored position, -100 elsewhere (Hugging
+	// Face's convention).
+	InputIDs [][][]int32 `json:"input_ids,omitempty"`
+	Labels   [][][]int32 `json:"labels,omitempty"`
 	// EvalPlan is the plan the fixed validation windows are evaluated
 	// with after this step; absent when the step is not evaluated.
 	EvalPlan []int `json:"eval_plan,omitempty"`
@@ -157,10 +165,7 @@ func WritePlan(cfg Config, hooks Hooks, dir string, batches bool) (PlanResult, e
 func (t *Trainer) plan(w io.Writer, batches bool, res *PlanResult) error {
 	enc := json.NewEncoder(w)
 	c := &t.Config
-	windows, ok := t.batcher.(*data.Batcher)
-	if batches && !ok {
-		return fmt.Errorf("--batches: the masked batches of %s runs are not written into plans yet; plan without --batches", c.Arch)
-	}
+	windows, _ := t.batcher.(*data.Batcher) // nil for BERT, whose batches are masked sequences
 	expand := func(newReal int) error {
 		before := t.Real
 		vals := map[string][]int{}
@@ -215,8 +220,13 @@ func (t *Trainer) plan(w io.Writer, batches bool, res *PlanResult) error {
 		line := PlanStep{Step: t.Step + 1, Stage: t.Stage, Real: t.Real, LR: lr, Plans: make([][]int, c.Accum)}
 		for i, p := range t.microPlans {
 			line.Plans[i] = append([]int(nil), p...)
-			if batches {
+			switch {
+			case batches && windows != nil:
 				line.Batches = append(line.Batches, windows.Offsets(nil))
+			case batches:
+				ids, labels := t.maskedBatch()
+				line.InputIDs = append(line.InputIDs, ids)
+				line.Labels = append(line.Labels, labels)
 			}
 		}
 		t.Step++
@@ -244,4 +254,23 @@ func (t *Trainer) plan(w io.Writer, batches bool, res *PlanResult) error {
 // in Hugging Face layout: the state a replay starts from.
 func (t *Trainer) SaveModelFull(path string) error {
 	return t.Model.WriteSafetensors(path, map[string]string{"format": "pt", "source": PlanFormat})
+}
+
+// maskedBatch draws the next BERT micro-batch as the training loop does
+// and returns its sequences and labels, one row per sequence, labels in
+// Hugging Face's convention (-100 where the loss does not score).
+func (t *Trainer) maskedBatch() (ids, labels [][]int32) {
+	c := &t.Config
+	t.batcher.Next(t.inputs, t.target)
+	for i := 0; i < c.Batch; i++ {
+		row := slices.Clone(t.target[i*c.Seq : (i+1)*c.Seq])
+		for j, l := range row {
+			if l == data.Ignore {
+				row[j] = -100
+			}
+		}
+		ids = append(ids, slices.Clone(t.inputs[i*c.Seq:(i+1)*c.Seq]))
+		labels = append(labels, row)
+	}
+	return ids, labels
 }

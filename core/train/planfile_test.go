@@ -9,6 +9,7 @@ import (
 	"slices"
 	"testing"
 
+	"workbench/core/data"
 	"workbench/core/grow"
 	"workbench/core/safetensors"
 	expinterp "workbench/plugins/expanders/interpolate"
@@ -128,5 +129,53 @@ func readLines[T any](t *testing.T, path string, out *[]T) {
 			t.Fatalf("%s: %v", path, err)
 		}
 		*out = append(*out, v)
+	}
+}
+
+// TestPlanBERTBatches plans a BERT run with batches and trains it: every
+// step line holds each micro-batch's masked sequences and labels, and the
+// last micro-batch of each step is exactly what the run trained on.
+func TestPlanBERTBatches(t *testing.T) {
+	c := bertConfig(t)
+	c.Steps, c.Accum = 4, 2
+	dir := filepath.Join(t.TempDir(), "plan")
+	if _, err := WritePlan(c, Hooks{}, dir, true); err != nil {
+		t.Fatal(err)
+	}
+	var steps []PlanStep
+	readLines(t, filepath.Join(dir, PlanStepsFile), &steps)
+	steps = steps[:len(steps)-1] // the end line
+	tr, err := New(c, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) != c.Steps {
+		t.Fatalf("plan has %d step lines, want %d", len(steps), c.Steps)
+	}
+	for _, s := range steps {
+		if len(s.InputIDs) != c.Accum || len(s.Labels) != c.Accum || s.Batches != nil {
+			t.Fatalf("step %d: %d input_ids and %d labels micro-batches (batches %v), want %d", s.Step, len(s.InputIDs), len(s.Labels), s.Batches, c.Accum)
+		}
+		if _, err := tr.TrainStep(); err != nil {
+			t.Fatal(err)
+		}
+		ids, labels := s.InputIDs[c.Accum-1], s.Labels[c.Accum-1]
+		scored := 0
+		for i := 0; i < c.Batch; i++ {
+			for j := 0; j < c.Seq; j++ {
+				want := tr.target[i*c.Seq+j]
+				if want == data.Ignore {
+					want = -100
+				} else {
+					scored++
+				}
+				if ids[i][j] != tr.inputs[i*c.Seq+j] || labels[i][j] != want {
+					t.Fatalf("step %d sequence %d position %d: plan (%d, %d), run (%d, %d)", s.Step, i, j, ids[i][j], labels[i][j], tr.inputs[i*c.Seq+j], want)
+				}
+			}
+		}
+		if scored == 0 {
+			t.Fatalf("step %d: no scored position", s.Step)
+		}
 	}
 }
