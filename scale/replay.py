@@ -154,8 +154,11 @@ class Plan:
         for k in ("layers", "dim", "heads", "seq", "batch", "accum", "vocab_size", "steps", "lr", "min_lr", "warmup", "wd", "clip", "eval_batches"):
             if not isinstance(c.get(k), (int, float)):
                 raise ReplayError(f"{cpath}: missing or non-numeric {k!r}")
-        if c.get("model_type", "gpt2") != "gpt2":
-            raise ReplayError(f"{cpath}: model_type {c.get('model_type')!r}: this replay builds GPT-2 only")
+        self.bert = c.get("model_type", "gpt2") == "bert"
+        if c.get("model_type", "gpt2") not in ("gpt2", "bert"):
+            raise ReplayError(f"{cpath}: model_type {c.get('model_type')!r}, want gpt2 or bert")
+        if self.bert and not isinstance(c.get("mlm_tokens"), dict):
+            raise ReplayError(f"{cpath}: a BERT plan without mlm_tokens (write it with this workbench's plan)")
         self.items = []  # ("step", dict) or ("expand", dict), in order
         self.end = None
         ppath = os.path.join(d, "plan.jsonl")
@@ -215,6 +218,10 @@ class Plan:
                 b = v.get("batches")
                 if b is not None and (len(b) != accum or any(len(x) != B for x in b)):
                     raise ReplayError(f"{where}: want {accum} micro-batches of {B} windows")
+                for k in ("input_ids", "labels"):
+                    b = v.get(k)
+                    if b is not None and (len(b) != accum or any(len(x) != B or any(len(r) != T for r in x) for x in b)):
+                        raise ReplayError(f"{where}: want {k} of {accum} micro-batches of {B} sequences of {T}")
                 budget = c.get("flops_budget") or 0
                 prog = v["flops"] / budget if budget > 0 else v["step"] / c["steps"]
                 if abs(lr_at(c, prog) - v["lr"]) > 1e-9 * max(1.0, abs(v["lr"])):
@@ -228,7 +235,8 @@ class Plan:
         self.steps = want - 1
         if self.steps == 0:
             raise ReplayError(f"{ppath}: the plan has no steps")
-        self.has_batches = all("batches" in v for k, v in self.items if k == "step")
+        key = "input_ids" if self.bert else "batches"
+        self.has_batches = all(key in v and (not self.bert or "labels" in v) for k, v in self.items if k == "step")
         self.first_real = next(v["from"] if k == "expand" else v["depth"] for k, v in self.items)
 
 
@@ -260,7 +268,7 @@ class TokenDir:
         """Stops when the plan was made for other data."""
         c, cpath = plan.config, os.path.join(plan.dir, "config.json")
         mpath = os.path.join(data_dir, "meta.json")
-        if c["vocab_size"] != self.vocab:
+        if c["vocab_size"] != self.vocab and not (plan.bert and self.vocab is not None and self.vocab <= c["vocab_size"]):
             raise ReplayError(f"{mpath}: vocabulary of {self.vocab}, but {cpath} has vocab_size {c['vocab_size']}")
         h = c.get("tokenizer_hash")
         if h and h != self.meta.get("tokenizer_hash"):
@@ -364,6 +372,173 @@ class GPT(nn.Module):
         g["ln_f"] = list(tr.ln_f.parameters())
         return g
 
+    # The parts the replay addresses the same way in GPT and BERT.
+    block_prefix = "h."       # group of physical block i: block_prefix + str(i)
+    head_groups = ("embeddings", "ln_f")  # groups every step trains
+
+    def blocks(self):
+        return self.transformer.h
+
+    def export(self, plan):
+        """Tensors of model.safetensors: block i of the file is physical block plan[i]."""
+        tr = self.transformer
+        out = {"transformer.wte.weight": tr.wte.weight, "transformer.wpe.weight": tr.wpe.weight}
+        for i, p in enumerate(plan):
+            for n, t in tr.h[p].named_parameters():
+                out[f"transformer.h.{i}.{n}"] = t
+        out["transformer.ln_f.weight"] = tr.ln_f.weight
+        out["transformer.ln_f.bias"] = tr.ln_f.bias
+        return out
+
+
+# BERT (BertForMaskedLM with Hugging Face names; the workbench's core/model
+# and tools/golden/bert.py): post-LayerNorm encoder blocks, bidirectional
+# attention with a padding mask, exact GELU, LayerNorm eps 1e-12, the MLM
+# head tied to the word embeddings.
+
+BERT_EPS = 1e-12
+
+
+def gelu_erf(x):
+    return F.gelu(x)  # PyTorch's default GELU is the exact erf form
+
+
+class BertSelfAttention(nn.Module):
+    def __init__(self, d, heads):
+        super().__init__()
+        self.heads = heads
+        self.query, self.key, self.value = nn.Linear(d, d), nn.Linear(d, d), nn.Linear(d, d)
+
+    def forward(self, x, mask):
+        B, T, d = x.shape
+        H = self.heads
+        q, k, v = (m(x).view(B, T, H, d // H).transpose(1, 2) for m in (self.query, self.key, self.value))
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(d // H))
+        if mask is not None:
+            att = att.masked_fill(mask, float("-inf"))
+        y = (att.softmax(dim=-1) @ v).transpose(1, 2).reshape(B, T, d)
+        return y
+
+
+class BertOutput(nn.Module):
+    def __init__(self, d_in, d):
+        super().__init__()
+        self.dense = nn.Linear(d_in, d)
+        self.LayerNorm = nn.LayerNorm(d, eps=BERT_EPS)
+
+    def forward(self, h, resid):
+        return self.LayerNorm(self.dense(h) + resid)
+
+
+class BertAttention(nn.Module):
+    def __init__(self, d, heads):
+        super().__init__()
+        setattr(self, "self", BertSelfAttention(d, heads))
+        self.output = BertOutput(d, d)
+
+    def forward(self, x, mask):
+        return self.output(getattr(self, "self")(x, mask), x)
+
+
+class BertIntermediate(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.dense = nn.Linear(d, 4 * d)
+
+    def forward(self, x):
+        return gelu_erf(self.dense(x))
+
+
+class BertLayer(nn.Module):
+    def __init__(self, d, heads):
+        super().__init__()
+        self.attention = BertAttention(d, heads)
+        self.intermediate = BertIntermediate(d)
+        self.output = BertOutput(4 * d, d)
+
+    def forward(self, x, mask):
+        x = self.attention(x, mask)
+        return self.output(self.intermediate(x), x)
+
+
+class BertEmbeddings(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        d = c["dim"]
+        self.word_embeddings = nn.Embedding(c["vocab_size"], d)
+        self.position_embeddings = nn.Embedding(c["seq"], d)
+        self.token_type_embeddings = nn.Embedding(2, d)
+        self.LayerNorm = nn.LayerNorm(d, eps=BERT_EPS)
+
+    def forward(self, ids):
+        T = ids.shape[1]
+        e = self.word_embeddings(ids) + self.token_type_embeddings(torch.zeros_like(ids))
+        return self.LayerNorm(e + self.position_embeddings(torch.arange(T, device=ids.device))[None])
+
+
+class BertPredictionHead(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        d = c["dim"]
+        self.transform = nn.Module()
+        self.transform.dense = nn.Linear(d, d)
+        self.transform.LayerNorm = nn.LayerNorm(d, eps=BERT_EPS)
+        self.bias = nn.Parameter(torch.zeros(c["vocab_size"]))
+
+
+class BERT(nn.Module):
+    """BertForMaskedLM with Hugging Face parameter names whose forward pass
+    runs a plan over the encoder layers, as GPT does over its blocks."""
+
+    block_prefix = "layer."
+    head_groups = ("embeddings", "cls")
+
+    def __init__(self, c):
+        super().__init__()
+        self.bert = nn.Module()
+        self.bert.embeddings = BertEmbeddings(c)
+        self.bert.encoder = nn.Module()
+        self.bert.encoder.layer = nn.ModuleList(BertLayer(c["dim"], c["heads"]) for _ in range(c["layers"]))
+        self.cls = nn.Module()
+        self.cls.predictions = BertPredictionHead(c)
+
+    def forward(self, ids, labels, plan, lens=None):
+        """Sum of the cross-entropies at the scored positions (labels != -100)
+        and their number; lens masks padding keys out of attention."""
+        mask = None
+        if lens is not None:
+            T = ids.shape[1]
+            mask = (torch.arange(T, device=ids.device)[None, :] >= lens[:, None])[:, None, None, :]
+        x = self.bert.embeddings(ids)
+        for p in plan:
+            x = self.bert.encoder.layer[p](x, mask)
+        sel = labels.reshape(-1) != -100
+        h = x.reshape(-1, x.shape[-1])[sel]
+        head = self.cls.predictions
+        h = head.transform.LayerNorm(gelu_erf(head.transform.dense(h)))
+        logits = h @ self.bert.embeddings.word_embeddings.weight.t() + head.bias
+        return F.cross_entropy(logits.float(), labels.reshape(-1)[sel], reduction="sum"), int(sel.sum())
+
+    def groups(self):
+        """Parameter groups as the workbench's optimizer has them: the
+        embeddings, each physical encoder layer, the MLM head."""
+        g = {"embeddings": list(self.bert.embeddings.parameters())}
+        for i, b in enumerate(self.bert.encoder.layer):
+            g[f"layer.{i}"] = list(b.parameters())
+        g["cls"] = list(self.cls.parameters())
+        return g
+
+    def blocks(self):
+        return self.bert.encoder.layer
+
+    def export(self, plan):
+        out = {f"bert.embeddings.{n}": t for n, t in self.bert.embeddings.named_parameters()}
+        for i, p in enumerate(plan):
+            for n, t in self.bert.encoder.layer[p].named_parameters():
+                out[f"bert.encoder.layer.{i}.{n}"] = t
+        out.update({f"cls.{n}": t for n, t in self.cls.named_parameters()})
+        return out
+
 
 def hf_names(model):
     return {n: p for n, p in model.named_parameters()}
@@ -382,7 +557,7 @@ class AdamW:
         self.groups = model.groups()
         self.b1, self.b2, self.eps, self.wd = b1, b2, eps, wd
         names = {id(p): n for n, p in model.named_parameters()}
-        self.decay = {id(p): names[id(p)].endswith(".weight") and ".ln_" not in names[id(p)] and "ln_f" not in names[id(p)]
+        self.decay = {id(p): names[id(p)].endswith(".weight") and not any(s in names[id(p)] for s in (".ln_", "ln_f", "LayerNorm"))
                       for ps in self.groups.values() for p in ps}
         self.m = {id(p): torch.zeros_like(p) for ps in self.groups.values() for p in ps}
         self.v = {id(p): torch.zeros_like(p) for ps in self.groups.values() for p in ps}
@@ -441,10 +616,11 @@ class Replay:
         self.data = TokenDir(args.data)
         self.data.check(self.plan, args.data)
         if not self.plan.has_batches:
-            raise ReplayError(f"{os.path.join(args.plan, 'plan.jsonl')}: the plan has no data windows; write it with workbench plan --batches")
+            what = "masked sequences" if self.plan.bert else "data windows"
+            raise ReplayError(f"{os.path.join(args.plan, 'plan.jsonl')}: the plan has no {what}; write it with workbench plan --batches")
         ntrain = len(self.data.parts["train"])
         for k, v in self.plan.items:
-            if k == "step" and max(max(b) for b in v["batches"]) + c["seq"] >= ntrain + 0:
+            if k == "step" and not self.plan.bert and max(max(b) for b in v["batches"]) + c["seq"] >= ntrain + 0:
                 raise ReplayError(f"{os.path.join(args.plan, 'plan.jsonl')}: step {v['step']} reads a window beyond the {ntrain} training tokens of {args.data}")
         if c["batch"] % self.world:
             raise ReplayError(f"{os.path.join(args.plan, 'config.json')}: world size {self.world} does not divide the micro-batch of {c['batch']} sequences")
@@ -452,7 +628,8 @@ class Replay:
             dist.init_process_group("nccl" if dev == "cuda" else "gloo", init_method="env://",
                                     rank=self.rank, world_size=self.world)
 
-        self.model = GPT(c).to(self.device)
+        self.model = (BERT(c) if self.plan.bert else GPT(c)).to(self.device)
+        self.masked = {}  # BERT's validation sequences by kind, drawn once
         self.load_init(os.path.join(args.plan, "init.safetensors"))
         self.opt = AdamW(self.model, c["wd"])
         self.frozen = set()
@@ -492,10 +669,70 @@ class Replay:
             t /= self.world
         return t
 
+    def mlm_sequences(self, kind):
+        """BERT's validation sequences as the workbench builds them ([CLS]
+        text [SEP], padded): kind "fixed" takes eval_batches·batch windows
+        spread evenly over the validation tokens (MLM.Windows), "stream"
+        consecutive windows holding every token once (MLM.Strided). The
+        masks are the replay's own, drawn as the workbench draws them (rate
+        mask_rate; 80% [MASK], 10% a random non-special token, 10% kept)
+        from numpy's generator seeded 1234, the same on every rank; they
+        are not the workbench's masks, so these losses estimate the same
+        quantity without being equal to it."""
+        if kind in self.masked:
+            return self.masked[kind]
+        c = self.plan.config
+        sp = c["mlm_tokens"]
+        T, toks = c["seq"], self.data.parts["val"]
+        w = T - 2
+        if kind == "fixed":
+            n = c["eval_batches"] * c["batch"]
+            span = len(toks) - w
+            texts = [(i * span // (n - 1) if n > 1 else 0, w) for i in range(n)]
+        else:
+            texts = [(s, min(w, len(toks) - s)) for s in range(0, len(toks), w)]
+        special = sorted(set(sp.values()))
+        normal = np.setdiff1d(np.arange(c["vocab_size"]), special)
+        rng = np.random.default_rng(1234)
+        ids = np.full((len(texts), T), sp["pad"], dtype=np.int64)
+        labels = np.full((len(texts), T), -100, dtype=np.int64)
+        lens = np.zeros(len(texts), dtype=np.int64)
+        for i, (s, n) in enumerate(texts):
+            ids[i, 0], ids[i, n + 1], lens[i] = sp["cls"], sp["sep"], n + 2
+            ids[i, 1:n + 1] = toks[s:s + n]
+            sel = np.flatnonzero(rng.random(n) < c.get("mask_rate", 0.15)) + 1
+            labels[i, sel] = ids[i, sel]
+            u = rng.random(len(sel))
+            ids[i, sel[u < 0.8]] = sp["mask"]
+            rnd = sel[(u >= 0.8) & (u < 0.9)]
+            ids[i, rnd] = rng.choice(normal, len(rnd))
+        self.masked[kind] = out = (torch.from_numpy(ids).to(self.device), torch.from_numpy(labels).to(self.device),
+                                   torch.from_numpy(lens).to(self.device))
+        return out
+
+    @torch.no_grad()
+    def mlm_loss(self, kind, plan):
+        """Mean MLM loss over every scored position of the validation sequences of kind, and that count."""
+        ids, labels, lens = self.mlm_sequences(kind)
+        B = self.plan.config["batch"]
+        total = torch.zeros(2, dtype=torch.float64, device=self.device)
+        chunks = list(range(0, len(ids), B))
+        for j in range(self.rank, len(chunks), self.world):
+            s = chunks[j]
+            with self.autocast():
+                loss, n = self.model(ids[s:s + B], labels[s:s + B], plan, lens[s:s + B])
+            total[0] += loss.double()
+            total[1] += n
+        if self.world > 1:
+            dist.all_reduce(total)
+        return total[0].item() / max(total[1].item(), 1), int(total[1].item())
+
     @torch.no_grad()
     def val_loss(self, plan):
         """Mean loss on the fixed validation windows (data.Windows), eval_batches batches."""
         c = self.plan.config
+        if self.plan.bert:
+            return self.mlm_loss("fixed", plan)[0]
         B, T, nb = c["batch"], c["seq"], c["eval_batches"]
         n = nb * B
         span = len(self.data.parts["val"]) - T - 1
@@ -514,6 +751,8 @@ class Replay:
         """Loss on the whole validation split as workbench eval computes it
         (train.EvalStream): strided windows of the sequence length."""
         c = self.plan.config
+        if self.plan.bert:
+            return self.mlm_loss("stream", plan)
         B, T = c["batch"], c["seq"]
         toks = self.data.parts["val"]
         n = len(toks) - 1
@@ -536,12 +775,13 @@ class Replay:
 
     def expand(self, e):
         """New slot i becomes a copy of old slot map[i]; the optimizer state follows opt_state."""
-        h = self.model.transformer.h
+        h = self.model.blocks()
+        pre = self.model.block_prefix
         old = e["from"]
         snap = {}
         with torch.no_grad():
             for j in range(old):
-                g = f"h.{j}"
+                g = f"{pre}{j}"
                 snap[j] = {"w": [p.detach().clone() for p in h[j].parameters()],
                            "mv": [(self.opt.m[id(p)].clone(), self.opt.v[id(p)].clone()) for p in h[j].parameters()],
                            "steps": self.opt.steps[g]}
@@ -549,7 +789,7 @@ class Replay:
                 for p, w in zip(h[i].parameters(), snap[s]["w"]):
                     p.copy_(w)
                 if e["opt_state"] == "copy":
-                    self.opt.copy_group(f"h.{i}", s, snap)
+                    self.opt.copy_group(f"{pre}{i}", s, snap)
         if e["opt_state"] == "reset":
             self.opt.reset()
         self.apply_frozen(e["frozen"])
@@ -563,7 +803,25 @@ class Replay:
             raise ReplayError(f"--rank-accum {k} does not divide the {per} sequences of each rank's micro-batch share")
         touched = set()
         loss_sum = torch.zeros(1, dtype=torch.float64, device=self.device)
-        for plan, starts in zip(v["plans"], v["batches"]):
+        pre = self.model.block_prefix
+        if self.plan.bert:
+            # The workbench's loss of a micro-batch is the mean over all its
+            # scored positions: each pass adds its sum over that count, times
+            # the world size the all-reduce mean divides by.
+            for m, plan in enumerate(v["plans"]):
+                ids = torch.tensor(v["input_ids"][m], dtype=torch.int64)
+                labels = torch.tensor(v["labels"][m], dtype=torch.int64)
+                scored = max(int((labels != -100).sum()), 1)
+                ids, labels = ids[self.rank * per:(self.rank + 1) * per], labels[self.rank * per:(self.rank + 1) * per]
+                for j in range(k):
+                    sl = slice(j * per // k, (j + 1) * per // k)
+                    with self.autocast():
+                        ce, _ = self.model(ids[sl].to(self.device), labels[sl].to(self.device), plan)
+                    loss = ce * (self.world / scored)
+                    (loss / accum).backward()
+                    loss_sum += loss.detach().double()
+                touched |= {f"{pre}{p}" for p in plan}
+        for plan, starts in zip(v["plans"], v.get("batches", [])):
             mine = starts[self.rank * per:(self.rank + 1) * per]
             for j in range(k):
                 x, y = self.batch("train", mine[j * per // k:(j + 1) * per // k], T)
@@ -571,8 +829,8 @@ class Replay:
                     loss = self.model(x, y, plan)
                 (loss / (accum * k)).backward()
                 loss_sum += loss.detach().double() / k
-            touched |= {f"h.{p}" for p in plan}
-        touched |= {"embeddings", "ln_f"}
+            touched |= {f"{pre}{p}" for p in plan}
+        touched |= set(self.model.head_groups)
         touched -= self.frozen
         groups = self.model.groups()
         order = [g for g in groups if g in touched]
@@ -602,7 +860,7 @@ class Replay:
             if os.listdir(args.out):
                 raise ReplayError(f"{args.out}: run directory exists and is not empty")
             conf = dict(c)
-            for k in ("plan_format", "plan_steps", "plan_batches"):
+            for k in ("plan_format", "plan_steps", "plan_batches", "mlm_tokens"):
                 conf.pop(k, None)
             conf.update(name=os.path.basename(os.path.normpath(args.out)), out=args.out)  # as a workbench run names itself
             conf.update(replay=dict(plan=os.path.abspath(args.plan), data=os.path.abspath(args.data), world_size=self.world,
@@ -686,13 +944,7 @@ class Replay:
 
     def save_model(self, path, plan):
         """The final model as workbench saves it: block i of the file is physical block plan[i]."""
-        tr = self.model.transformer
-        out = {"transformer.wte.weight": tr.wte.weight, "transformer.wpe.weight": tr.wpe.weight}
-        for i, p in enumerate(plan):
-            for n, t in tr.h[p].named_parameters():
-                out[f"transformer.h.{i}.{n}"] = t
-        out["transformer.ln_f.weight"] = tr.ln_f.weight
-        out["transformer.ln_f.bias"] = tr.ln_f.bias
+        out = self.model.export(plan)
         write_safetensors(path, {n: t.detach().float().cpu().numpy() for n, t in out.items()},
                           {"format": "pt", "producer": "workbench-replay"})
 

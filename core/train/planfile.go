@@ -151,6 +151,10 @@ func WritePlan(cfg Config, hooks Hooks, dir string, batches bool) (PlanResult, e
 	conf["vocab_size"] = t.Model.Config.Vocab
 	conf["train_tokens"] = t.Data.Train.Len()
 	conf["val_tokens"] = t.Data.Val.Len()
+	if c := t.Config; c.IsBERT() {
+		m := t.mlm
+		conf["mlm_tokens"] = map[string]int32{"cls": m.CLS, "sep": m.SEP, "mask": m.MASK, "pad": m.PAD}
+	}
 	if err := writeJSON(filepath.Join(dir, PlanConfigFile), conf); err != nil {
 		return res, err
 	}
