@@ -615,7 +615,7 @@ class Replay:
         c = self.plan.config
         self.data = TokenDir(args.data)
         self.data.check(self.plan, args.data)
-        if not self.plan.has_batches:
+        if not self.plan.has_batches and not self.plan.bert:
             what = "masked sequences" if self.plan.bert else "data windows"
             raise ReplayError(f"{os.path.join(args.plan, 'plan.jsonl')}: the plan has no {what}; write it with workbench plan --batches")
         ntrain = len(self.data.parts["train"])
@@ -630,6 +630,9 @@ class Replay:
 
         self.model = (BERT(c) if self.plan.bert else GPT(c)).to(self.device)
         self.masked = {}  # BERT's validation sequences by kind, drawn once
+        # BERT plans without --batches: training sequences drawn here, the
+        # same on every rank (not the workbench's sequences).
+        self.train_rng = np.random.default_rng(c.get("seed", 1))
         self.load_init(os.path.join(args.plan, "init.safetensors"))
         self.opt = AdamW(self.model, c["wd"])
         self.frozen = set()
@@ -682,7 +685,6 @@ class Replay:
         if kind in self.masked:
             return self.masked[kind]
         c = self.plan.config
-        sp = c["mlm_tokens"]
         T, toks = c["seq"], self.data.parts["val"]
         w = T - 2
         if kind == "fixed":
@@ -691,9 +693,18 @@ class Replay:
             texts = [(i * span // (n - 1) if n > 1 else 0, w) for i in range(n)]
         else:
             texts = [(s, min(w, len(toks) - s)) for s in range(0, len(toks), w)]
+        ids, labels, lens = self.mask_texts(toks, texts, np.random.default_rng(1234))
+        self.masked[kind] = out = (torch.from_numpy(ids).to(self.device), torch.from_numpy(labels).to(self.device),
+                                   torch.from_numpy(lens).to(self.device))
+        return out
+
+    def mask_texts(self, toks, texts, rng):
+        """[CLS] toks[s:s+n] [SEP] for each (s, n) of texts, padded to the
+        sequence length and masked from rng; input ids, labels and lengths."""
+        c = self.plan.config
+        sp, T = c["mlm_tokens"], c["seq"]
         special = sorted(set(sp.values()))
         normal = np.setdiff1d(np.arange(c["vocab_size"]), special)
-        rng = np.random.default_rng(1234)
         ids = np.full((len(texts), T), sp["pad"], dtype=np.int64)
         labels = np.full((len(texts), T), -100, dtype=np.int64)
         lens = np.zeros(len(texts), dtype=np.int64)
@@ -706,9 +717,7 @@ class Replay:
             ids[i, sel[u < 0.8]] = sp["mask"]
             rnd = sel[(u >= 0.8) & (u < 0.9)]
             ids[i, rnd] = rng.choice(normal, len(rnd))
-        self.masked[kind] = out = (torch.from_numpy(ids).to(self.device), torch.from_numpy(labels).to(self.device),
-                                   torch.from_numpy(lens).to(self.device))
-        return out
+        return ids, labels, lens
 
     @torch.no_grad()
     def mlm_loss(self, kind, plan):
@@ -809,8 +818,14 @@ class Replay:
             # scored positions: each pass adds its sum over that count, times
             # the world size the all-reduce mean divides by.
             for m, plan in enumerate(v["plans"]):
-                ids = torch.tensor(v["input_ids"][m], dtype=torch.int64)
-                labels = torch.tensor(v["labels"][m], dtype=torch.int64)
+                if "input_ids" in v:
+                    ids = torch.tensor(v["input_ids"][m], dtype=torch.int64)
+                    labels = torch.tensor(v["labels"][m], dtype=torch.int64)
+                else:
+                    toks, w = self.data.parts["train"], T - 2
+                    starts = self.train_rng.integers(0, len(toks) - w, B)
+                    x, y, _ = self.mask_texts(toks, [(int(s), w) for s in starts], self.train_rng)
+                    ids, labels = torch.from_numpy(x), torch.from_numpy(y)
                 scored = max(int((labels != -100).sum()), 1)
                 ids, labels = ids[self.rank * per:(self.rank + 1) * per], labels[self.rank * per:(self.rank + 1) * per]
                 for j in range(k):

@@ -339,7 +339,8 @@ func TestReplayEqualsGoEngine(t *testing.T) {
 // step lines carry the masked sequences, with PyTorch on 2 gloo ranks, and
 // requires the same training loss at every step and the same final
 // weights. The replay's validation losses use its own masks and are not
-// compared.
+// compared. The plan without --batches is replayed on 1 and 2 ranks,
+// which draw the same sequences and so must agree.
 func TestReplayBERTEqualsGoEngine(t *testing.T) {
 	py := python(t)
 	if testing.Short() {
@@ -360,13 +361,24 @@ func TestReplayBERTEqualsGoEngine(t *testing.T) {
 	if p.Expansions != 2 {
 		t.Fatalf("plan: %d steps, %d expansions; want 2 expansions", p.Steps, p.Expansions)
 	}
-	wait := startReplay(t, py, 2, "--plan", dir, "--data", tok, "--out", filepath.Join(tmp, "bert-2"))
+	own := filepath.Join(tmp, "plan-own")
+	if _, err := train.WritePlan(c, h, own, false); err != nil {
+		t.Fatal(err)
+	}
+	waits := []func() (string, error){
+		startReplay(t, py, 2, "--plan", dir, "--data", tok, "--out", filepath.Join(tmp, "bert-2")),
+		startReplay(t, py, 1, "--plan", own, "--data", tok, "--out", filepath.Join(tmp, "own-1")),
+		startReplay(t, py, 2, "--plan", own, "--data", tok, "--out", filepath.Join(tmp, "own-2")),
+	}
 	goBERT := filepath.Join(tmp, "go-bert")
 	goRun(t, c, h, goBERT)
-	if _, err := wait(); err != nil {
-		t.Fatalf("replay: %v", err)
+	for _, wait := range waits {
+		if _, err := wait(); err != nil {
+			t.Fatalf("replay: %v", err)
+		}
 	}
 	compareRuns(t, "bert apollo, 2 ranks vs Go", goBERT, filepath.Join(tmp, "bert-2"), 1e-4, 1e-3, false)
+	compareRuns(t, "bert apollo without --batches, 1 rank vs 2 ranks", filepath.Join(tmp, "own-1"), filepath.Join(tmp, "own-2"), 1e-5, 1e-5, true)
 	t.Logf("took %v", time.Since(start).Round(time.Second))
 }
 
