@@ -25,7 +25,7 @@ func planScript(args []string, stdout, stderr io.Writer) error {
 	var set setFlags
 	fs.Var(&set, "set", "parameter `key=value` (repeatable; several separated by commas): the script's own parameters and the flags of workbench train")
 	out := fs.String("out", "", "plan `DIR`: each run's plan goes into DIR/<run name> (required)")
-	batches := fs.Bool("batches", false, "also write the training windows (offsets into the training tokens) of every micro-batch, for an exact replay")
+	batches := fs.Bool("batches", false, "also write the training windows (offsets into the training tokens; BERT: the masked sequences and labels) of every micro-batch, for an exact replay")
 	unrestricted := fs.Bool("unrestricted", false, "let the script and its plugins use the whole standard library")
 	fs.Usage = func() {}
 	pos, err := parseInterleaved(fs, args)

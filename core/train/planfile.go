@@ -99,7 +99,7 @@ type PlanResult struct {
 // trainer decides it, through the same plugins and the same FLOPs-budget
 // stage boundaries) and init.safetensors (the initial weights). With
 // batches set each step line also holds the training windows of every
-// micro-batch. Only the initial weights are allocated: no gradients,
+// micro-batch (BERT: its masked sequences and labels). Only the initial weights are allocated: no gradients,
 // activations or optimizer state.
 func WritePlan(cfg Config, hooks Hooks, dir string, batches bool) (PlanResult, error) {
 	start := time.Now()
