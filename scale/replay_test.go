@@ -281,19 +281,28 @@ func compareRuns(t *testing.T, what, ref, got string, lossTol, weightTol float64
 	}
 }
 
+// equalitySetup starts an equality test: the Python to run, a temporary
+// directory, the corpus's token directory in it and the start time. It
+// skips under -short (the test starts PyTorch several times).
+func equalitySetup(t *testing.T) (py, tmp, tok string, start time.Time) {
+	t.Helper()
+	py = python(t)
+	if testing.Short() {
+		t.Skip("starts PyTorch several times")
+	}
+	start = time.Now()
+	tmp = t.TempDir()
+	tok = filepath.Join(tmp, "tokens")
+	writeTokens(t, tok, train.Defaults().ValFrac)
+	return py, tmp, tok, start
+}
+
 // TestReplayEqualsGoEngine trains a small Apollo run (two expansions, LVPS
 // sampling, FLOPs-budget stages) and a stacking run with the optimizer
 // state reset on the Go engine, replays their plans with PyTorch on CPU
 // over gloo, and requires the same numbers.
 func TestReplayEqualsGoEngine(t *testing.T) {
-	py := python(t)
-	if testing.Short() {
-		t.Skip("starts PyTorch several times")
-	}
-	start := time.Now()
-	tmp := t.TempDir()
-	tok := filepath.Join(tmp, "tokens")
-	writeTokens(t, tok, train.Defaults().ValFrac)
+	py, tmp, tok, start := equalitySetup(t)
 	ac, ah := apolloConfig(tok)
 
 	plan := func(name string, c train.Config, h train.Hooks) string {
@@ -342,14 +351,7 @@ func TestReplayEqualsGoEngine(t *testing.T) {
 // compared. The plan without --batches is replayed on 1 and 2 ranks,
 // which draw the same sequences and so must agree.
 func TestReplayBERTEqualsGoEngine(t *testing.T) {
-	py := python(t)
-	if testing.Short() {
-		t.Skip("starts PyTorch")
-	}
-	start := time.Now()
-	tmp := t.TempDir()
-	tok := filepath.Join(tmp, "tokens")
-	writeTokens(t, tok, train.Defaults().ValFrac)
+	py, tmp, tok, start := equalitySetup(t)
 	c, h := apolloConfig(tok)
 	c.Arch = "bert"
 	c = wb.SameBudget(c)
