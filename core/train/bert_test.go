@@ -1,7 +1,6 @@
 package train
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -58,18 +57,7 @@ func TestBERTRunDirectory(t *testing.T) {
 	c := bertConfig(t)
 	c.Steps = 3
 	c.Out = filepath.Join(t.TempDir(), "run")
-	tr, err := New(c, Hooks{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := Start(tr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	r.Close()
+	trainRun(t, c, Hooks{}).Close()
 	var cfg map[string]any
 	b, _ := os.ReadFile(filepath.Join(c.Out, "config.json"))
 	if err := json.Unmarshal(b, &cfg); err != nil {

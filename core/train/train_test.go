@@ -1,7 +1,6 @@
 package train
 
 import (
-	"context"
 	"encoding/json"
 	"math"
 	"os"
@@ -125,18 +124,7 @@ func TestProgressiveRunLogsExpansions(t *testing.T) {
 	c.Layers, c.Stages, c.StageEnds, c.Steps = 4, []int{1, 2, 4}, []float64{0.25, 0.5}, 12
 	c.Out = filepath.Join(t.TempDir(), "run")
 	c.Method = "apollo"
-	tr, err := New(c, apolloHooks())
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := Start(tr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	r.Close()
+	trainRun(t, c, apolloHooks()).Close()
 	ev, _ := os.ReadFile(filepath.Join(c.Out, "events.jsonl"))
 	lines := strings.Split(strings.TrimSpace(string(ev)), "\n")
 	if len(lines) != 2 {
