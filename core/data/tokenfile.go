@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -197,7 +196,7 @@ func EncodeDir(tok tokenize.Tokenizer, files []string, out, split string, valFra
 	if err := tokenize.Save(tok, tmp); err != nil {
 		return nil, err
 	}
-	if err := writeJSON(filepath.Join(tmp, MetaFile), meta); err != nil {
+	if err := fsutil.WriteJSON(filepath.Join(tmp, MetaFile), meta); err != nil {
 		return nil, err
 	}
 	os.Remove(out) // an empty directory in the way
@@ -223,14 +222,6 @@ func holdOut(sizes []int64, valFrac float64, split string) []bool {
 		}
 	}
 	return held
-}
-
-func writeJSON(path string, v any) error {
-	return fsutil.WriteFileAtomic(path, 0o644, func(w io.Writer) error {
-		e := json.NewEncoder(w)
-		e.SetIndent("", "  ")
-		return e.Encode(v)
-	})
 }
 
 // tokenWriter appends little-endian tokens to a file.

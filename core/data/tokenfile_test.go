@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"workbench/core/fsutil"
 	"workbench/core/tokenize"
 	"workbench/datasets"
 )
@@ -249,7 +250,7 @@ func writeBigTokenDir(t testing.TB, n int) string {
 	os.WriteFile(filepath.Join(dir, ValFile), make([]byte, 2*16), 0o644)
 	meta := Meta{Format: MetaFormat, Tokenizer: "bytes", TokenizerHash: tokenize.Bytes().Hash(), VocabSize: 256, DType: "uint16",
 		Split: SplitBytes, Train: Part{Tokens: int64(n), Bytes: int64(n)}, Val: Part{Tokens: 16, Bytes: 16}}
-	if err := writeJSON(filepath.Join(dir, MetaFile), meta); err != nil {
+	if err := fsutil.WriteJSON(filepath.Join(dir, MetaFile), meta); err != nil {
 		t.Fatal(err)
 	}
 	return dir

@@ -5,6 +5,7 @@ package fsutil
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -82,6 +83,16 @@ func WriteFileAtomic(path string, perm os.FileMode, write func(w io.Writer) erro
 		return fmt.Errorf("write %s: sync directory: %w", path, err)
 	}
 	return nil
+}
+
+// WriteJSON writes v to path atomically (as WriteFileAtomic, permission
+// 0644) as JSON indented by two spaces and ending with a newline.
+func WriteJSON(path string, v any) error {
+	return WriteFileAtomic(path, 0o644, func(w io.Writer) error {
+		e := json.NewEncoder(w)
+		e.SetIndent("", "  ")
+		return e.Encode(v)
+	})
 }
 
 // syncDir flushes the directory entry changes of dir to stable storage.

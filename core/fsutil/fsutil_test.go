@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -363,4 +364,24 @@ func TestWriteFileAtomicCrash(t *testing.T) {
 	}
 	t.Logf("%d distinct complete versions seen over %d kills; %d stale temporary files",
 		len(seen), runs, len(tempFiles(t, dir)))
+}
+
+func TestWriteJSON(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v.json")
+	if err := WriteJSON(path, map[string]any{"a": 1, "b": []int{2}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "{\n  \"a\": 1,\n  \"b\": [\n    2\n  ]\n}\n"; string(got) != want {
+		t.Errorf("WriteJSON wrote %q, want %q", got, want)
+	}
+	if err := WriteJSON(path, math.NaN()); err == nil {
+		t.Error("WriteJSON(NaN) = nil, want an error")
+	}
+	if b, _ := os.ReadFile(path); string(b) != string(got) {
+		t.Errorf("a failed WriteJSON changed the file to %q", b)
+	}
 }

@@ -180,14 +180,7 @@ func writeCache(path string, c TextLoss) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
-		return err
-	}
-	return fsutil.WriteFileAtomic(path, 0o644, func(w io.Writer) error {
-		_, err := w.Write(append(b, '\n'))
-		return err
-	})
+	return fsutil.WriteJSON(path, c)
 }
 
 // evalError is the error of a run that cannot be evaluated on a file.

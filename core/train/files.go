@@ -3,13 +3,10 @@ package train
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
-
-	"workbench/core/fsutil"
 )
 
 func appendJSONLine(f *os.File, v any) error {
@@ -21,17 +18,6 @@ func appendJSONLine(f *os.File, v any) error {
 		return fmt.Errorf("writing %s: %w", f.Name(), err)
 	}
 	return nil
-}
-
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return fsutil.WriteFileAtomic(path, 0o644, func(w io.Writer) error {
-		_, err := w.Write(append(b, '\n'))
-		return err
-	})
 }
 
 // gitRevision returns the VCS revision the binary was built from

@@ -155,7 +155,7 @@ func WritePlan(cfg Config, hooks Hooks, dir string, batches bool) (PlanResult, e
 		m := t.mlm
 		conf["mlm_tokens"] = map[string]int32{"cls": m.CLS, "sep": m.SEP, "mask": m.MASK, "pad": m.PAD}
 	}
-	if err := writeJSON(filepath.Join(dir, PlanConfigFile), conf); err != nil {
+	if err := fsutil.WriteJSON(filepath.Join(dir, PlanConfigFile), conf); err != nil {
 		return res, err
 	}
 	if err := tokenize.Save(t.Data.Tokenizer, dir); err != nil {

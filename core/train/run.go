@@ -405,7 +405,7 @@ func (r *Run) writeConfig() error {
 	if err != nil {
 		return err
 	}
-	if err := writeJSON(filepath.Join(r.Dir, runlog.ConfigFile), out); err != nil {
+	if err := fsutil.WriteJSON(filepath.Join(r.Dir, runlog.ConfigFile), out); err != nil {
 		return err
 	}
 	return tokenize.Save(r.Data.Tokenizer, r.Dir)
@@ -612,7 +612,7 @@ func (r *Run) Finish(interrupted bool) error {
 	if err := writeVocab(r.Dir, r.Model.Config, r.Data.Tokenizer); err != nil {
 		return err
 	}
-	if err := writeJSON(filepath.Join(r.Dir, runlog.SummaryFile), s); err != nil {
+	if err := fsutil.WriteJSON(filepath.Join(r.Dir, runlog.SummaryFile), s); err != nil {
 		return err
 	}
 	if r.Status != nil {

@@ -17,7 +17,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -140,14 +139,7 @@ func Fetch(ctx context.Context, opt Options) (*Manifest, error) {
 		m.Warnings = append(m.Warnings, w)
 		fmt.Fprintln(log, "WARNING:", w)
 	}
-	mb, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	if err := fsutil.WriteFileAtomic(filepath.Join(tmp, ManifestFile), 0o644, func(w io.Writer) error {
-		_, err := w.Write(append(mb, '\n'))
-		return err
-	}); err != nil {
+	if err := fsutil.WriteJSON(filepath.Join(tmp, ManifestFile), m); err != nil {
 		return nil, err
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
