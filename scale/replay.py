@@ -109,6 +109,12 @@ def write_json(path, obj):
     os.replace(tmp, path)
 
 
+def put_bpb(obj, key, bpb):
+    """Sets obj[key] to a loss in bits per byte, or leaves it out when the bytes of the text are unknown (NaN), as workbench does."""
+    if math.isfinite(bpb):
+        obj[key] = bpb
+
+
 # ---------------------------------------------------------------- plan
 
 def read_json(path):
@@ -905,6 +911,8 @@ class Replay:
                     ev = {"event": "expand", "step": v["step"], "flops": flops, "stage": stage, "from": v["from"], "to": v["to"], "map": v["map"]}
                     for k, x in list(before.items()) + list(after.items()):
                         ev["val_" + k] = x
+                    for k, x in list(before.items()) + list(after.items()):
+                        put_bpb(ev, "val_" + k + "_bpb", self.bpb(x, "val"))
                     events.write(json.dumps(ev) + "\n")
                     events.flush()
                 continue
@@ -923,11 +931,12 @@ class Replay:
                 last_tokens, last_wall = tokens, wall
                 sampled = [len(p) for p in v["plans"]]
                 line = {"step": step, "tokens": tokens, "flops": flops, "stage": stage, "depth": real, "lr": v["lr"],
-                        "train_loss": loss, "train_bpb": self.bpb(loss, "train"), "grad_norm": norm, "tokens_per_s": round(rate), "wall_s": wall,
+                        "train_loss": loss, "grad_norm": norm, "tokens_per_s": round(rate), "wall_s": wall,
                         "sampled_depth": sampled[0] if len(sampled) == 1 else sampled}
+                put_bpb(line, "train_bpb", self.bpb(loss, "train"))
                 if val is not None:
                     line["val_loss"] = val
-                    line["val_bpb"] = self.bpb(val, "val")
+                    put_bpb(line, "val_bpb", self.bpb(val, "val"))
                 if any(p != list(range(real)) for p in v["plans"]):
                     line["plan"] = v["plans"][0] if len(v["plans"]) == 1 else v["plans"]
                 metrics.write(json.dumps(line) + "\n")

@@ -262,6 +262,19 @@ func compareRuns(t *testing.T, what, ref, got string, lossTol, weightTol float64
 		if r.Step != g.Step || r.From != g.From || r.To != g.To || !slices.Equal(r.Map, g.Map) || (r.ValFullBefore == nil) != (g.ValFullBefore == nil) {
 			t.Fatalf("%s: expansion %d: %+v and %+v", what, i, r, g)
 		}
+		for _, bpb := range [][2]*float64{
+			{r.ValFullBeforeBPB, g.ValFullBeforeBPB}, {r.ValFullAfterBPB, g.ValFullAfterBPB},
+			{r.ValNativeBeforeBPB, g.ValNativeBeforeBPB}, {r.ValNativeAfterBPB, g.ValNativeAfterBPB},
+		} {
+			if (bpb[0] == nil) != (bpb[1] == nil) {
+				t.Fatalf("%s: expansion %d has bits per byte in one run only: %+v and %+v", what, i, r, g)
+			}
+			if sameVal && bpb[0] != nil {
+				// In nats per byte: no larger than the difference in
+				// nats per token while a token holds at least a byte.
+				worst = math.Max(worst, math.Abs(*bpb[0]-*bpb[1])*math.Ln2)
+			}
+		}
 		if !sameVal {
 			continue
 		}

@@ -223,7 +223,8 @@ func fieldPath(err error) error {
 // Event is one line of events.jsonl: an expansion of the real layers, with
 // the validation loss on the fixed windows just before and just after it,
 // at native depth and, when the run has a share map, at full depth
-// through it. Step is required when reading.
+// through it. Each loss is in nats per token and, in its *BPB twin, in
+// bits per byte of the validation text. Step is required when reading.
 type Event struct {
 	Kind  string  `json:"event"` // "expand"
 	Step  int     `json:"step"`  // optimizer step after which the expansion happened
@@ -233,10 +234,18 @@ type Event struct {
 	To    int     `json:"to"`    // real layers after
 	Map   []int   `json:"map"`   // source slot of each new slot
 	// ValFullBefore and ValFullAfter are nil when the run has no share map.
-	ValFullBefore   *float64 `json:"val_full_before,omitempty"`
-	ValFullAfter    *float64 `json:"val_full_after,omitempty"`
-	ValNativeBefore float64  `json:"val_native_before"`
-	ValNativeAfter  float64  `json:"val_native_after"`
+	ValFullBefore *float64 `json:"val_full_before,omitempty"`
+	ValFullAfter  *float64 `json:"val_full_after,omitempty"`
+	// ValFullBeforeBPB and ValFullAfterBPB are nil when the run has no
+	// share map or the bytes behind the validation split are unknown.
+	ValFullBeforeBPB *float64 `json:"val_full_before_bpb,omitempty"`
+	ValFullAfterBPB  *float64 `json:"val_full_after_bpb,omitempty"`
+	ValNativeBefore  float64  `json:"val_native_before"`
+	ValNativeAfter   float64  `json:"val_native_after"`
+	// ValNativeBeforeBPB and ValNativeAfterBPB are nil when the bytes
+	// behind the validation split are unknown (and in older logs).
+	ValNativeBeforeBPB *float64 `json:"val_native_before_bpb,omitempty"`
+	ValNativeAfterBPB  *float64 `json:"val_native_after_bpb,omitempty"`
 }
 
 // EventExpand is the Kind of an expansion event.

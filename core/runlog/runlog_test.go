@@ -145,11 +145,16 @@ func errorsAs(err error, te **json.UnmarshalTypeError) bool {
 }
 
 func TestEventRoundTrip(t *testing.T) {
-	full := 3.5
+	full, bpb := 3.5, []float64{1.25, 1.5, 1.75, 2}
 	tests := []Event{
 		{Kind: EventExpand, Step: 30, FLOPs: 1e12, Stage: 1, From: 1, To: 3, Map: []int{0, 0, 0},
-			ValFullBefore: &full, ValFullAfter: &full, ValNativeBefore: 4, ValNativeAfter: 3.9},
-		{Kind: EventExpand, Step: 60, From: 3, To: 6, Map: []int{0, 1, 2, 0, 1, 2}, ValNativeBefore: 3, ValNativeAfter: 3.1},
+			ValFullBefore: &full, ValFullAfter: &full, ValNativeBefore: 4, ValNativeAfter: 3.9,
+			ValFullBeforeBPB: &bpb[0], ValFullAfterBPB: &bpb[1], ValNativeBeforeBPB: &bpb[2], ValNativeAfterBPB: &bpb[3]},
+		{Kind: EventExpand, Step: 60, From: 3, To: 6, Map: []int{0, 1, 2, 0, 1, 2}, ValNativeBefore: 3, ValNativeAfter: 3.1,
+			ValNativeBeforeBPB: &bpb[0], ValNativeAfterBPB: &bpb[1]},
+		// Bytes unknown: no bits per byte.
+		{Kind: EventExpand, Step: 90, From: 6, To: 12, Map: []int{0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5},
+			ValFullBefore: &full, ValFullAfter: &full, ValNativeBefore: 3, ValNativeAfter: 3.1},
 	}
 	for _, e := range tests {
 		b, err := json.Marshal(e)
@@ -158,6 +163,16 @@ func TestEventRoundTrip(t *testing.T) {
 		}
 		if e.ValFullBefore == nil && strings.Contains(string(b), "val_full") {
 			t.Errorf("%s: full-depth losses written without a share map", b)
+		}
+		var keys map[string]any
+		json.Unmarshal(b, &keys)
+		for key, field := range map[string]*float64{
+			"val_full_before_bpb": e.ValFullBeforeBPB, "val_full_after_bpb": e.ValFullAfterBPB,
+			"val_native_before_bpb": e.ValNativeBeforeBPB, "val_native_after_bpb": e.ValNativeAfterBPB,
+		} {
+			if _, ok := keys[key]; ok != (field != nil) {
+				t.Errorf("%s: %q written %v, want %v", b, key, ok, field != nil)
+			}
 		}
 		var back Event
 		if err := json.Unmarshal(b, &back); err != nil {

@@ -569,11 +569,23 @@ func (r *Run) ExpandLogged(newReal int) error {
 	event := runlog.Event{
 		Kind: runlog.EventExpand, Step: r.Step, FLOPs: r.Flops, Stage: r.Stage,
 		From: before, To: newReal, Map: src, ValNativeBefore: nb, ValNativeAfter: na,
+		ValNativeBeforeBPB: r.valBPB(nb), ValNativeAfterBPB: r.valBPB(na),
 	}
 	if !math.IsNaN(fb) {
 		event.ValFullBefore, event.ValFullAfter = &fb, &fa
+		event.ValFullBeforeBPB, event.ValFullAfterBPB = r.valBPB(fb), r.valBPB(fa)
 	}
 	return appendJSONLine(r.events, event)
+}
+
+// valBPB returns a validation loss in bits per byte, or nil when the bytes
+// behind the validation split are unknown.
+func (r *Run) valBPB(nats float64) *float64 {
+	bpb := r.Data.ValBPB(nats)
+	if math.IsNaN(bpb) {
+		return nil
+	}
+	return &bpb
 }
 
 // Summary is the record of a finished (or interrupted) run, written to

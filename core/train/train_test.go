@@ -179,6 +179,46 @@ func TestProgressiveRunLogsExpansions(t *testing.T) {
 	}
 }
 
+// TestExpansionEventsInBitsPerByte checks that each validation loss of an
+// expansion event comes with its bits per byte: nats per token × tokens
+// of the validation split ÷ its bytes ÷ ln 2. A subword tokenizer makes
+// tokens per byte differ from 1, so a missing factor shows.
+func TestExpansionEventsInBitsPerByte(t *testing.T) {
+	c := smallConfig(t, shakespeare)
+	c.Tokenizer = "gpt2"
+	c.Layers, c.Stages, c.StageEnds, c.Steps = 2, []int{1, 2}, []float64{0.5}, 4
+	c.Out = filepath.Join(t.TempDir(), "run")
+	c.Method = "apollo"
+	r := trainRun(t, c, apolloHooks())
+	perByte := float64(r.Data.Val.Len()) / float64(r.Data.ValBytes)
+	if perByte > 0.5 {
+		t.Fatalf("%v validation tokens per byte; want a subword tokenizer", perByte)
+	}
+	ev, _ := os.ReadFile(filepath.Join(c.Out, "events.jsonl"))
+	var e runlog.Event
+	if err := json.Unmarshal(ev, &e); err != nil {
+		t.Fatalf("%v: %s", err, ev)
+	}
+	for _, l := range []struct {
+		name string
+		nats *float64
+		bpb  *float64
+	}{
+		{"full before", e.ValFullBefore, e.ValFullBeforeBPB},
+		{"full after", e.ValFullAfter, e.ValFullAfterBPB},
+		{"native before", &e.ValNativeBefore, e.ValNativeBeforeBPB},
+		{"native after", &e.ValNativeAfter, e.ValNativeAfterBPB},
+	} {
+		if l.nats == nil || l.bpb == nil {
+			t.Fatalf("%s: loss or bits per byte missing in %s", l.name, ev)
+		}
+		want := *l.nats * perByte / math.Ln2
+		if math.IsNaN(*l.bpb) || math.IsInf(*l.bpb, 0) || math.Abs(*l.bpb-want) > 1e-12*want {
+			t.Errorf("%s: %v bits per byte for %v nats per token, want %v", l.name, *l.bpb, *l.nats, want)
+		}
+	}
+}
+
 func TestStackingChangesFullDepthLoss(t *testing.T) {
 	c := smallConfig(t, shakespeare)
 	c.Layers, c.Stages, c.StageEnds, c.Steps = 4, []int{2, 4}, []float64{0.5}, 4
