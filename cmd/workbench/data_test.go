@@ -46,6 +46,58 @@ func TestTokenizerTrainThenEncode(t *testing.T) {
 	}
 }
 
+// TestTokenizerTrainOutForms trains each kind into the two forms of --out:
+// a path ending in .json is the tokenizer.json file alone, any other path
+// a directory with tokenizer.json, tokenizer_config.json and, for a
+// WordPiece, vocab.txt. Both hold the same tokenizer.json.
+func TestTokenizerTrainOutForms(t *testing.T) {
+	text := shakespeareFile(t, 20000)
+	for _, kind := range []string{"bpe", "wordpiece"} {
+		dir := t.TempDir()
+		tokDir, tokFile := filepath.Join(dir, "tk"), filepath.Join(dir, "new", "tk.json")
+		for out, written := range map[string]string{tokDir: filepath.Join(tokDir, "tokenizer.json"), tokFile: tokFile} {
+			code, stdout, stderr := run("tokenizer", "train", "--kind", kind, "--vocab", "280", "--data", text, "--out", out)
+			if code != 0 {
+				t.Fatalf("--out %s exited %d: %s", out, code, stderr)
+			}
+			if !strings.HasPrefix(stdout, written+":") {
+				t.Errorf("--out %s printed %q, want it to name %s", out, stdout, written)
+			}
+		}
+		fromDir, err := os.ReadFile(filepath.Join(tokDir, "tokenizer.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st, err := os.Stat(tokFile); err != nil || st.IsDir() {
+			t.Fatalf("%s: want a file, got %v, %v", tokFile, st, err)
+		}
+		if fromFile, _ := os.ReadFile(tokFile); string(fromFile) != string(fromDir) {
+			t.Errorf("%s: %s differs from the directory's tokenizer.json", kind, tokFile)
+		}
+		if entries, _ := os.ReadDir(filepath.Dir(tokFile)); len(entries) != 1 {
+			t.Errorf("%s: --out %s wrote %d files, want tk.json alone", kind, tokFile, len(entries))
+		}
+		for _, f := range []string{"tokenizer_config.json", "vocab.txt"} {
+			_, err := os.Stat(filepath.Join(tokDir, f))
+			if want := f != "vocab.txt" || kind == "wordpiece"; (err == nil) != want {
+				t.Errorf("%s: %s in the directory: %v, want %v", kind, f, err == nil, want)
+			}
+		}
+		mustRun(t, "data", "encode", "--tokenizer", tokFile, "--data", text, "--out", filepath.Join(dir, "tokens"))
+		code, _, stderr := run("tokenizer", "train", "--kind", kind, "--vocab", "280", "--data", text, "--out", tokFile)
+		if code == 0 || !strings.Contains(stderr, tokFile+" already exists") {
+			t.Errorf("training into an existing %s: exit %d, %q", tokFile, code, stderr)
+		}
+	}
+	// An existing directory whose name ends in .json stays a directory.
+	dir := filepath.Join(t.TempDir(), "old.json")
+	os.Mkdir(dir, 0o755)
+	mustRun(t, "tokenizer", "train", "--kind", "bpe", "--vocab", "280", "--data", text, "--out", dir)
+	if _, err := os.Stat(filepath.Join(dir, "tokenizer.json")); err != nil {
+		t.Error(err)
+	}
+}
+
 func TestDataBadInput(t *testing.T) {
 	dir := t.TempDir()
 	text := shakespeareFile(t, 5000)

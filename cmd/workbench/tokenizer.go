@@ -20,17 +20,18 @@ func init() {
 
 func runTokenizer(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "train" {
-		fmt.Fprintln(stdout, "usage: workbench tokenizer train --kind bpe|wordpiece --vocab N --data FILES... --out DIR [--lowercase]")
+		fmt.Fprintln(stdout, "usage: workbench tokenizer train --kind bpe|wordpiece --vocab N --data FILES... --out PATH [--lowercase]")
 		if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 			return nil
 		}
 		return fmt.Errorf("unknown subcommand %q (want train)", args[0])
 	}
-	fs := newFlagSet("tokenizer train", "tokenizer train --kind bpe|wordpiece --vocab N --data FILES... --out DIR [--lowercase]", stdout)
+	fs := newFlagSet("tokenizer train", "tokenizer train --kind bpe|wordpiece --vocab N --data FILES... --out PATH [--lowercase]", stdout)
 	kind := fs.String("kind", "bpe", "bpe (byte-level, GPT-2 style) or wordpiece (BERT style)")
 	vocab := fs.Int("vocab", 8192, "vocabulary size, special tokens included")
 	fs.String("data", "", "text files or directories of .txt files to train on (--data a.txt b.txt DIR ...)")
-	out := fs.String("out", "", "directory to write tokenizer.json into (wordpiece: also vocab.txt)")
+	out := fs.String("out", "", "a PATH ending in .json: the tokenizer.json file itself; any other PATH: a directory to write\n"+
+		"tokenizer.json and tokenizer_config.json into (wordpiece: also vocab.txt)")
 	lowercase := fs.Bool("lowercase", false, "wordpiece: lowercase and strip accents (BERT uncased)")
 	files, err := parseDataFlags(fs, args[1:], out)
 	if err != nil {
@@ -42,8 +43,9 @@ func runTokenizer(args []string, stdout, stderr io.Writer) error {
 	if *lowercase && *kind != "wordpiece" {
 		return fmt.Errorf("--lowercase applies to --kind wordpiece only (a byte-level BPE keeps the text exactly)")
 	}
-	if _, err := os.Stat(filepath.Join(*out, tokenize.FileName)); err == nil {
-		return fmt.Errorf("%s already exists", filepath.Join(*out, tokenize.FileName))
+	dest, single := tokenizerDest(*out)
+	if _, err := os.Stat(dest); err == nil {
+		return fmt.Errorf("%s already exists", dest)
 	}
 	var texts [][]byte
 	var total int
@@ -72,23 +74,57 @@ func runTokenizer(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return err
-	}
-	if wp, ok := tok.(*tokenize.WordPiece); ok {
-		if err := fsutil.WriteFileAtomic(filepath.Join(*out, "vocab.txt"), 0o644, func(w io.Writer) error {
-			_, err := w.Write(wp.VocabTxt())
-			return err
-		}); err != nil {
-			return err
-		}
-	}
-	if err := tokenize.Save(tok, *out); err != nil {
+	if err := saveTokenizer(tok, *out, single); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: %s tokenizer, vocabulary %d, trained on %d files (%d bytes) in %.1fs\n",
-		filepath.Join(*out, tokenize.FileName), tok.Name(), tok.VocabSize(), len(files), total, time.Since(start).Seconds())
+		dest, tok.Name(), tok.VocabSize(), len(files), total, time.Since(start).Seconds())
 	return nil
+}
+
+// tokenizerDest returns the tokenizer.json file that --out names and
+// whether out is that file itself: a path ending in .json that is not an
+// existing directory is the file (as the tokenizers library's
+// Tokenizer.save writes it), any other path a directory.
+func tokenizerDest(out string) (file string, single bool) {
+	if st, err := os.Stat(out); (err != nil || !st.IsDir()) && strings.EqualFold(filepath.Ext(out), ".json") {
+		return out, true
+	}
+	return filepath.Join(out, tokenize.FileName), false
+}
+
+// saveTokenizer writes tok to out, creating the directories it needs, each
+// file atomically: when single, the tokenizer.json file out alone; else,
+// as transformers' save_pretrained does, tokenizer.json and
+// tokenizer_config.json in the directory out, and for a WordPiece also
+// BERT's vocab.txt.
+func saveTokenizer(tok tokenize.Tokenizer, out string, single bool) error {
+	dir := out
+	if single {
+		dir = filepath.Dir(out)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	write := func(path string, b []byte) error {
+		return fsutil.WriteFileAtomic(path, 0o644, func(w io.Writer) error {
+			_, err := w.Write(b)
+			return err
+		})
+	}
+	if single {
+		b, err := tok.JSON()
+		if err != nil {
+			return err
+		}
+		return write(out, b)
+	}
+	if wp, ok := tok.(*tokenize.WordPiece); ok {
+		if err := write(filepath.Join(out, "vocab.txt"), wp.VocabTxt()); err != nil {
+			return err
+		}
+	}
+	return tokenize.Save(tok, out)
 }
 
 // parseDataFlags parses the flags of a command that reads data files
