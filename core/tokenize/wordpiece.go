@@ -27,6 +27,7 @@ type WordPiece struct {
 	unk       int32
 	prefix    string
 	maxChars  int
+	maxLen    int // bytes of the longest vocabulary entry
 	lowercase bool
 	strip     bool
 
@@ -44,6 +45,7 @@ func newWordPiece(vocab []string, special map[string]int32, unk string, prefix s
 		if _, dup := t.index[s]; !dup {
 			t.index[s] = int32(id)
 		}
+		t.maxLen = max(t.maxLen, len(s))
 	}
 	id, ok := t.index[unk]
 	if !ok {
@@ -91,18 +93,23 @@ func (t *WordPiece) Encode(dst []int32, text []byte) ([]int32, error) {
 // encodeSerial encodes text on the calling goroutine, remembering the ids
 // of words in cache.
 func (t *WordPiece) encodeSerial(dst []int32, text []byte, cache map[string][]int32) []int32 {
-	for _, word := range t.words(text) {
-		if ids, ok := cache[word]; ok {
+	words := t.scan(text)
+	var piece []byte
+	for {
+		word, ok := words.next()
+		if !ok {
+			return dst
+		}
+		if ids, ok := cache[string(word)]; ok {
 			dst = append(dst, ids...)
 			continue
 		}
 		n := len(dst)
-		dst = t.encodeWord(dst, word)
+		dst = t.encodeWord(dst, word, &piece)
 		if len(cache) < maxCache {
-			cache[word] = append([]int32(nil), dst[n:]...)
+			cache[string(word)] = append([]int32(nil), dst[n:]...)
 		}
 	}
-	return dst
 }
 
 // invalidOffset returns the offset of the first byte that is not UTF-8.
@@ -120,40 +127,115 @@ func invalidOffset(text []byte) int {
 // words normalizes text and splits it into words (BertNormalizer and
 // BertPreTokenizer).
 func (t *WordPiece) words(text []byte) []string {
-	s := string(text)
-	if t.strip {
-		s = norm.NFD.String(s)
-	}
 	var words []string
-	var cur strings.Builder
-	flush := func() {
-		if cur.Len() > 0 {
-			words = append(words, cur.String())
-			cur.Reset()
+	s := t.scan(text)
+	for w, ok := s.next(); ok; w, ok = s.next() {
+		words = append(words, string(w))
+	}
+	return words
+}
+
+// scan returns a wordScanner over text, decomposed first (NFD) when
+// accents are stripped.
+func (t *WordPiece) scan(text []byte) *wordScanner {
+	if t.strip {
+		text = norm.NFD.Bytes(text) // text itself when already decomposed
+	}
+	return &wordScanner{t: t, text: text}
+}
+
+// wordScanner normalizes a text and splits it into words one at a time,
+// without allocating for each word.
+type wordScanner struct {
+	t    *WordPiece
+	text []byte
+	pos  int
+	word []byte
+}
+
+// What the normalizer and the pre-tokenizer do with an ASCII character.
+const (
+	asciiInWord  = iota // part of a word
+	asciiRemoved        // removed: NUL and control characters
+	asciiSpace          // ends a word
+	asciiAlone          // punctuation: a word of its own
+)
+
+// wordPieceASCII classifies the ASCII characters with the predicates
+// next applies to every other character.
+var wordPieceASCII = func() (class [utf8.RuneSelf]uint8) {
+	for r := rune(0); r < utf8.RuneSelf; r++ {
+		switch {
+		case r == 0 || isControl(r):
+			class[r] = asciiRemoved
+		case unicode.IsSpace(r):
+			class[r] = asciiSpace
+		case isPunct(r) || isCJK(r):
+			class[r] = asciiAlone
 		}
 	}
-	for _, r := range s {
+	return class
+}()
+
+// next returns the next word and true, or false at the end of the text.
+// The word is valid until the next call.
+func (s *wordScanner) next() ([]byte, bool) {
+	t, text := s.t, s.text
+	s.word = s.word[:0]
+	for s.pos < len(text) {
+		if c := text[s.pos]; c < utf8.RuneSelf {
+			switch wordPieceASCII[c] {
+			case asciiInWord:
+				if t.lowercase && 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				s.word = append(s.word, c)
+				s.pos++
+			case asciiRemoved:
+				s.pos++
+			case asciiSpace:
+				s.pos++
+				if len(s.word) > 0 {
+					return s.word, true
+				}
+			case asciiAlone:
+				if len(s.word) > 0 {
+					return s.word, true // the punctuation on the next call
+				}
+				s.pos++
+				return text[s.pos-1 : s.pos], true
+			}
+			continue
+		}
+		r, n := utf8.DecodeRune(text[s.pos:])
 		switch {
-		case r == 0 || r == utf8.RuneError || (isControl(r)):
+		case r == utf8.RuneError || isControl(r):
+			s.pos += n
 			continue
 		case unicode.IsSpace(r):
-			flush()
+			s.pos += n
+			if len(s.word) > 0 {
+				return s.word, true
+			}
 			continue
 		case t.strip && unicode.Is(unicode.Mn, r):
+			s.pos += n
 			continue
 		}
 		if t.lowercase {
 			r = unicode.ToLower(r)
 		}
 		if isPunct(r) || isCJK(r) {
-			flush()
-			words = append(words, string(r))
-			continue
+			if len(s.word) > 0 {
+				return s.word, true
+			}
+			s.pos += n
+			return utf8.AppendRune(s.word, r), true
 		}
-		cur.WriteRune(r)
+		s.word = utf8.AppendRune(s.word, r)
+		s.pos += n
 	}
-	flush()
-	return words
+	return s.word, len(s.word) > 0
 }
 
 func isControl(r rune) bool {
@@ -178,25 +260,31 @@ func isCJK(r rune) bool {
 		(r >= 0xF900 && r <= 0xFAFF) || (r >= 0x2F800 && r <= 0x2FA1F)
 }
 
-// encodeWord cuts one word greedily into the longest vocabulary pieces.
-func (t *WordPiece) encodeWord(dst []int32, word string) []int32 {
-	if utf8.RuneCountInString(word) > t.maxChars {
+// encodeWord cuts one word greedily into the longest vocabulary pieces;
+// piece is scratch space for a continuation piece with its prefix. No
+// piece longer than the longest vocabulary entry is looked up.
+func (t *WordPiece) encodeWord(dst []int32, word []byte, piece *[]byte) []int32 {
+	if len(word) > t.maxChars && utf8.RuneCount(word) > t.maxChars {
 		return append(dst, t.unk)
 	}
 	start := len(dst)
 	for i := 0; i < len(word); {
-		j := len(word)
+		j := min(len(word), i+t.maxLen)
+		for j > i && j < len(word) && !utf8.RuneStart(word[j]) {
+			j--
+		}
 		found := int32(-1)
 		for j > i {
-			piece := word[i:j]
+			p := word[i:j]
 			if i > 0 {
-				piece = t.prefix + piece
+				*piece = append(append((*piece)[:0], t.prefix...), p...)
+				p = *piece
 			}
-			if id, ok := t.index[piece]; ok {
+			if id, ok := t.index[string(p)]; ok {
 				found = id
 				break
 			}
-			_, n := utf8.DecodeLastRuneInString(word[i:j])
+			_, n := utf8.DecodeLastRune(word[i:j])
 			j -= n
 		}
 		if found < 0 {
