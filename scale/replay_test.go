@@ -262,6 +262,9 @@ func compareRuns(t *testing.T, what, ref, got string, lossTol, weightTol float64
 		if r.Step != g.Step || r.From != g.From || r.To != g.To || !slices.Equal(r.Map, g.Map) || (r.ValFullBefore == nil) != (g.ValFullBefore == nil) {
 			t.Fatalf("%s: expansion %d: %+v and %+v", what, i, r, g)
 		}
+		if r.ValNativeBeforeBPB == nil {
+			t.Fatalf("%s: expansion %d lacks bits per byte (the bytes of the text are known): %+v", what, i, r)
+		}
 		for _, bpb := range [][2]*float64{
 			{r.ValFullBeforeBPB, g.ValFullBeforeBPB}, {r.ValFullAfterBPB, g.ValFullAfterBPB},
 			{r.ValNativeBeforeBPB, g.ValNativeBeforeBPB}, {r.ValNativeAfterBPB, g.ValNativeAfterBPB},
