@@ -26,5 +26,5 @@ scripts/english_tokens.sh "$WB" wordpiece "$VOCAB" "$OUT" --lowercase
 for e in $EXPERIMENTS; do
 	if [ -f "$OUT/$e/compare.md" ]; then continue; fi
 	rm -rf "$OUT/$e"
-	"$WB" run "scripts/$e.go" --set "$SET,data=$OUT/tokens,tokenizer=$OUT/tokens" --out "$OUT/$e"
+	"$WB" run "scripts/$e.go" --set "$SET,data=$OUT/tokens" --out "$OUT/$e"
 done

@@ -29,7 +29,7 @@ for seed in $SEEDS; do
 		dir="$OUT/$m-s$seed"
 		if [ -f "$dir/$m/summary.json" ]; then continue; fi
 		rm -rf "$dir"
-		"$WB" run "scripts/$m.go" --set "$SET,data=$OUT/tokens,tokenizer=$OUT/tokens,seed=$seed" --out "$dir"
+		"$WB" run "scripts/$m.go" --set "$SET,data=$OUT/tokens,seed=$seed" --out "$dir"
 	done
 done
 "$WB" compare --eval "$EVAL" --out "$OUT" "$OUT"/*-s*/

@@ -15,7 +15,8 @@ import (
 // trains on it, and checks that the run records its tokenizer, reports
 // bits per byte, evaluates with its own tokenizer on the text file and
 // the token directory alike, refuses a token file of another tokenizer,
-// and exports the tokenizer with the weights.
+// trains from a token directory with its own tokenizer when --tokenizer
+// is absent, and exports the tokenizer with the weights.
 func TestSubwordRun(t *testing.T) {
 	dir := t.TempDir()
 	text := shakespeareFile(t, 60000)
@@ -82,6 +83,15 @@ func TestSubwordRun(t *testing.T) {
 	mustRun(t, "data", "encode", "--tokenizer", "bytes", "--data", text, "--out", byteTokens)
 	if code, _, stderr := run("eval", "--model", model, "--data", byteTokens); code == 0 || !strings.Contains(stderr, "was made with tokenizer bytes") {
 		t.Errorf("eval on another tokenizer's token file: exit %d, %s", code, stderr)
+	}
+	// Without --tokenizer a token directory trains with its own tokenizer.
+	own := filepath.Join(dir, "own")
+	mustRun(t, append([]string{"train", "--data", tokens, "--out", own, "--steps", "2", "--eval-every", "2"}, smallModel...)...)
+	ownCfg := cfg
+	b, _ = os.ReadFile(filepath.Join(own, "config.json"))
+	if err := json.Unmarshal(b, &ownCfg); err != nil || ownCfg.Tokenizer != tokens || ownCfg.Hash != cfg.Hash || ownCfg.Vocab != 320 {
+		t.Errorf("train --data TOKENS without --tokenizer: config.json tokenizer %q hash %.12s vocab %d (%v), want %q %.12s 320",
+			ownCfg.Tokenizer, ownCfg.Hash, ownCfg.Vocab, err, tokens, cfg.Hash)
 	}
 	// A model cannot grow into a run with another tokenizer.
 	code, _, stderr := run(append([]string{"train", "--data", text, "--grow-from", out, "--out", filepath.Join(dir, "grown"), "--steps", "2"}, smallModel...)...)

@@ -7,6 +7,7 @@ package train
 import (
 	"fmt"
 	"math"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -27,10 +28,12 @@ type Config struct {
 
 	Data    string  `json:"data"`     // text file, or token directory of workbench data encode
 	ValFrac float64 `json:"val_frac"` // last fraction of a text file used for validation
-	// Tokenizer is bytes, gpt2 or the path of a tokenizer.json;
-	// TokenizerHash is set from it when the run starts (the tokenizer's
-	// Hash), so a checkpoint records exactly which tokenizer it was
-	// trained with.
+	// Tokenizer is bytes, gpt2 or the path of a tokenizer.json (or of
+	// a directory holding one); empty means the token directory's own
+	// tokenizer when Data is one, else bytes (see TokenizerSpec). When
+	// the run starts it is replaced by the tokenizer used, and
+	// TokenizerHash is set from that tokenizer's Hash, so a checkpoint
+	// records exactly which tokenizer it was trained with.
 	Tokenizer     string `json:"tokenizer"`
 	TokenizerHash string `json:"tokenizer_hash"`
 
@@ -129,11 +132,25 @@ type Config struct {
 	SourceHash string `json:"source_hash"`
 }
 
+// TokenizerSpec returns the tokenizer c trains with, as tokenize.Load
+// takes it: Tokenizer when set, else the token directory Data (which holds
+// the tokenizer.json it was encoded with) when Data is a directory, else
+// bytes.
+func (c Config) TokenizerSpec() string {
+	if c.Tokenizer != "" {
+		return c.Tokenizer
+	}
+	if st, err := os.Stat(c.Data); err == nil && st.IsDir() {
+		return c.Data
+	}
+	return "bytes"
+}
+
 // Defaults returns the default run: a 6-layer, 256-wide model on the
 // shipped Tiny Shakespeare, a few minutes on 2 cores.
 func Defaults() Config {
 	return Config{
-		Data: "datasets/tinyshakespeare.txt", ValFrac: 0.1, Tokenizer: "bytes",
+		Data: "datasets/tinyshakespeare.txt", ValFrac: 0.1,
 		Arch: "gpt", MaskRate: data.DefaultMaskRate,
 		Layers: 6, Dim: 256, Heads: 8, Seq: 128, Batch: 16, Accum: 1,
 		Steps: 600, LR: 1e-3, MinLR: 1e-4, Warmup: 0.025, WeightDecay: 0.01, Clip: 1,

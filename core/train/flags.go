@@ -20,7 +20,7 @@ func BindFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.Out, "out", c.Out, "run directory (default checkpoints/<name>)")
 	fs.StringVar(&c.Data, "data", c.Data, "training text file, or token directory of workbench data encode (the default corpus is compiled in)")
 	fs.Var(finiteFloat{&c.ValFrac}, "val-frac", "last `fraction` of a text file used for validation")
-	fs.StringVar(&c.Tokenizer, "tokenizer", c.Tokenizer, "bytes, gpt2, or the path of a Hugging Face tokenizer.json")
+	fs.StringVar(&c.Tokenizer, "tokenizer", c.Tokenizer, "bytes, gpt2, or the path of a Hugging Face tokenizer.json (default: a token directory's own tokenizer, else bytes)")
 	fs.StringVar(&c.Arch, "arch", c.Arch, "architecture: gpt (causal LM) or bert (masked LM)")
 	fs.Var(finiteFloat{&c.MaskRate}, "mask-rate", "bert: `fraction` of non-special positions masked, in (0, 1)")
 	fs.IntVar(&c.Layers, "layers", c.Layers, "target depth (physical blocks)")

@@ -115,6 +115,7 @@ func build(cfg Config, hooks Hooks, newModel func(model.Config, uint64) (*model.
 	if cfg.Threads > 0 {
 		kern.SetThreads(cfg.Threads)
 	}
+	cfg.Tokenizer = cfg.TokenizerSpec()
 	tok, err := tokenize.Load(cfg.Tokenizer)
 	if err != nil {
 		return nil, fmt.Errorf("--tokenizer: %v", err)

@@ -102,7 +102,7 @@ func flopsAt(cfg TrainConfig, depth int) float64 {
 // (for BERT on bytes, with the special tokens). A tokenizer that does not
 // load counts as bytes here; training reports it.
 func vocabOf(cfg TrainConfig) int {
-	tok, err := tokenize.Load(cfg.Tokenizer)
+	tok, err := tokenize.Load(cfg.TokenizerSpec())
 	if err != nil {
 		tok = tokenize.Bytes()
 	}
