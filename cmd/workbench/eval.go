@@ -57,12 +57,16 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	unigram, err := data.NewUnigram(ds.Train, m.Config.Vocab)
+	if err != nil {
+		return fmt.Errorf("%s: %v", *dataPath, err)
+	}
 	if m.Config.IsBERT() {
 		mlm, err := data.NewMLM(tok, data.DefaultMaskRate)
 		if err != nil {
 			return err
 		}
-		return evalMLM(m, model.IdentityPlan(m.Config.Layers), tokens, mlm, *masksOut, stdout)
+		return evalMLM(m, model.IdentityPlan(m.Config.Layers), tokens, mlm, unigram, *masksOut, stdout)
 	}
 	if *masksOut != "" {
 		return fmt.Errorf("--masks-out needs a bert model; %s is a %s model", *modelPath, m.Config.ArchName())
@@ -72,14 +76,22 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	res.Tokenizer = tok.Name()
+	if res.UnigramLoss, _, err = unigram.Loss(tokens.Int32s()[1:]); err != nil {
+		return err
+	}
 	return json.NewEncoder(stdout).Encode(res)
 }
 
 // evalMLM prints the MLM loss of a BERT over tokens, masked with
-// train.EvalMaskSeed, and writes the scored sequences to masksOut when set.
-func evalMLM(m *model.Model, plan []int, tokens data.Tokens, mlm data.MLM, masksOut string, stdout io.Writer) error {
+// train.EvalMaskSeed, beside the unigram loss of the same positions, and
+// writes the scored sequences to masksOut when set.
+func evalMLM(m *model.Model, plan []int, tokens data.Tokens, mlm data.MLM, unigram data.Unigram, masksOut string, stdout io.Writer) error {
 	in, labels, lens := mlm.Strided(tokens, m.Config.Seq, train.EvalMaskSeed)
 	loss, n, err := train.EvalMasked(m, plan, in, labels, lens)
+	if err != nil {
+		return err
+	}
+	uloss, _, err := unigram.Loss(labels)
 	if err != nil {
 		return err
 	}
@@ -89,7 +101,7 @@ func evalMLM(m *model.Model, plan []int, tokens data.Tokens, mlm data.MLM, masks
 		}
 	}
 	return json.NewEncoder(stdout).Encode(map[string]any{
-		"loss": loss, "masked": n, "sequences": len(lens), "mask_rate": mlm.Rate, "mask_seed": train.EvalMaskSeed,
+		"loss": loss, "unigram_loss": uloss, "masked": n, "sequences": len(lens), "mask_rate": mlm.Rate, "mask_seed": train.EvalMaskSeed,
 	})
 }
 

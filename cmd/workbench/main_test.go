@@ -51,9 +51,10 @@ func TestTrainThenEvalAgree(t *testing.T) {
 		t.Fatalf("eval exited %d: %s", code, stderr)
 	}
 	var ev struct {
-		Tokens int
-		Loss   float64
-		BPB    float64 `json:"bits_per_byte"`
+		Tokens  int
+		Loss    float64
+		BPB     float64 `json:"bits_per_byte"`
+		Unigram float64 `json:"unigram_loss"`
 	}
 	if err := json.Unmarshal([]byte(stdout), &ev); err != nil {
 		t.Fatalf("eval printed %q: %v", stdout, err)
@@ -63,6 +64,10 @@ func TestTrainThenEvalAgree(t *testing.T) {
 	}
 	if math.Abs(ev.BPB-ev.Loss/math.Ln2) > 1e-12 {
 		t.Fatalf("bits per byte %v for loss %v", ev.BPB, ev.Loss)
+	}
+	// English text under a byte unigram: between 4 and 5 bits per byte.
+	if ev.Unigram < 4*math.Ln2 || ev.Unigram > 5*math.Ln2 {
+		t.Fatalf("unigram loss %v nats per byte", ev.Unigram)
 	}
 	var cfg map[string]any
 	b, _ = os.ReadFile(filepath.Join(out, "config.json"))
@@ -155,6 +160,7 @@ func TestEvalBERTMatchesPyTorch(t *testing.T) {
 	}
 	var got, want struct {
 		Loss      float64
+		Unigram   float64 `json:"unigram_loss"`
 		Masked    int
 		Sequences int
 		MaskSeed  int `json:"mask_seed"`
@@ -164,6 +170,9 @@ func TestEvalBERTMatchesPyTorch(t *testing.T) {
 	json.Unmarshal(b, &want)
 	if got.Masked != want.Masked || got.Sequences != want.Sequences || math.Abs(got.Loss-want.Loss) > 1e-5 || got.MaskSeed != 1234 {
 		t.Fatalf("eval = %+v, PyTorch = %+v", got, want)
+	}
+	if got.Unigram < 4*math.Ln2 || got.Unigram > 5*math.Ln2 {
+		t.Fatalf("unigram loss of the masked bytes %v nats", got.Unigram)
 	}
 	a, _ := os.ReadFile(masks)
 	w, _ := os.ReadFile(dir + "/masks.jsonl")

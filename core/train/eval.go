@@ -159,6 +159,10 @@ type TextLoss struct {
 	Loss        float64 `json:"loss"`                // mean, nats per token
 	BitsPerByte float64 `json:"bits_per_byte"`       // the same in bits per byte of text
 	Tokenizer   string  `json:"tokenizer,omitempty"` // the kind of tokenizer (set by the caller)
+	// UnigramLoss is the loss of the same tokens under the unigram
+	// distribution of the data's training split (data.Unigram), set by
+	// workbench eval: the level a model that ignores context reaches.
+	UnigramLoss float64 `json:"unigram_loss,omitempty"`
 }
 
 // EvalText returns the loss of m at its full depth on tokens, measured by
