@@ -17,7 +17,9 @@ go build -o "$OUT/workbench" ./cmd/workbench
 for seed in $SEEDS; do
 	for m in $METHODS; do
 		dir="$OUT/$m-s$seed"
-		if [ -f "$dir/$m/summary.json" ]; then continue; fi
+		# A finished run has a summary.json (in a directory named after the
+		# method label, which need not be the script's name).
+		if compgen -G "$dir/*/summary.json" >/dev/null; then continue; fi
 		rm -rf "$dir"
 		"$OUT/workbench" run "scripts/$m.go" --set "$SET,seed=$seed" --out "$dir"
 	done
