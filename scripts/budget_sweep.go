@@ -17,34 +17,14 @@
 //
 //	workbench run scripts/budget_sweep.go [--set budgets=10,32,100,seeds=2,evals=8,methods=apollo,pld,...]
 //
-// Time at the defaults (54 runs of the default model), estimated, not
-// measured: about 52 minutes on 2 cores of an AMD EPYC with AVX2 (58 by
-// the more pessimistic of the two rates below), about 24 on the AVX-512
-// machine of the README's measurements. budgets=25,80,250,evals=10, the
-// first choice, came to 92 to 103 minutes on the EPYC and was cut to fit
-// the hour there; it takes about 43 minutes on the AVX-512 machine.
-//
-// How: a smoke run of the default model on the EPYC, --set
-// budgets=4,8,seeds=1,eval-every=2 (18 runs; 19 min 46 s of wall time but
-// 14 min 53 s of CPU time, as other jobs held the machine at a load
-// average of 6 to 14, so the process's CPU time, sampled every 0.5 s and
-// split by run, is what was measured). Each run's work was counted from
-// its logs: training FLOPs, plus the forward FLOPs (a third of a training
-// step's per token) of every evaluation (8 batches at the evaluation
-// depth, those of the expansions included) and of the final evaluation of
-// the whole validation split (111,538 tokens at full depth). The 6 runs at
-// budget 4 whose CPU time was sampled took 19.1 CPU seconds per 1e12
-// FLOPs of work (1.2 CPU s per full-depth step of 6.36e10 FLOPs, 0.22 per
-// one-layer step), and that rate predicts the CPU time of each of the 9
-// runs at budget 8 within -7% to +13% (their sum within 1.3%), for every
-// method from one layer to full depth. The defaults are 3.5e14 FLOPs of
-// such work, 5,500 full-depth step equivalents (training 48%, evaluations
-// 35%, final evaluations 18%); budgets=25,80,250,evals=10 are 9,800. On the
-// quiet EPYC afterwards, workbench bench --config tiny --threads 2 --steps
-// 10 measured 0.564 s per full-depth step (1.93 CPUs busy): 5,500 steps are
-// 52 minutes; the smoke run's 19.1 CPU s per 1e12 FLOPs over 1.93 CPUs
-// gives 58. The README's workbench bench figure for this model on the
-// AVX-512 machine, 0.264 s per step, gives 24.
+// Time at the defaults (54 runs): 64 min 12 s measured (3,852 s of wall
+// time, 6,234 CPU s) on a 2-core AMD EPYC with AVX2, which was quiet but
+// for about four minutes of lower-priority work: over the hour planned.
+// Training took 1,821 s of it (the runs' summed wall_s); the rest is
+// evaluation (8 during each run, then its whole validation split), model
+// files and the comparisons. The AVX-512 machine of the README's
+// measurements runs the default model about 2.1× faster.
+// budgets=25,80,250,evals=10 is about 1.8× the work.
 package main
 
 import (
