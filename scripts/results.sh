@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the measurements of docs/results.md: every method at the same
+# Regenerates the measurements of docs/results.md (and, with OUT, SET and
+# METHODS set, those of scripts/english.sh): every method at the same
 # FLOPs budget, several seeds, then one comparison (table, compare.md and
 # plots) over all runs, with every final model also evaluated on a text
 # from another domain (EVAL, comma-separated files).
