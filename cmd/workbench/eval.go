@@ -76,7 +76,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	res.Tokenizer = tok.Name()
-	if res.UnigramLoss, _, err = unigram.Loss(tokens.Int32s()[1:]); err != nil {
+	if res.UnigramLoss, _, err = unigram.TokensLoss(tokens.Slice(1, tokens.Len())); err != nil {
 		return err
 	}
 	return json.NewEncoder(stdout).Encode(res)

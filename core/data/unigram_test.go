@@ -60,6 +60,10 @@ func TestUnigramLongStream(t *testing.T) {
 	if math.Abs(got-want) > 1e-9 {
 		t.Errorf("loss %g, want %g", got, want)
 	}
+	streamed, n, err := u.TokensLoss(Int32Tokens(ids))
+	if err != nil || n != len(ids) || math.Abs(streamed-got) > 1e-9 {
+		t.Errorf("TokensLoss = %g, %d, %v; Loss = %g over %d", streamed, n, err, got, len(ids))
+	}
 }
 
 func ExampleUnigram() {
