@@ -70,7 +70,7 @@ func (c *Comparison) Plot(x XAxis) (*plot.Plot, error) {
 			if err != nil {
 				return nil, fmt.Errorf("run %s: %v", rr.Run.Name, err)
 			}
-			col := plotutil.Color(mi)
+			col := seriesColor(mi)
 			line.Color = col
 			line.Width = vg.Points(1.5)
 			line.Dashes = plotutil.Dashes(ri)

@@ -6,7 +6,6 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 )
 
@@ -104,7 +103,7 @@ func PlotSteps(curves []StepCurve, metric string) (*plot.Plot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("run %s: %v", c.Run.Name, err)
 		}
-		line.Color = plotutil.Color(i)
+		line.Color = seriesColor(i)
 		line.Width = vg.Points(1.25)
 		p.Add(line)
 		p.Legend.Add(c.Run.Name, line)
@@ -113,7 +112,7 @@ func PlotSteps(curves []StepCurve, metric string) (*plot.Plot, error) {
 			if err != nil {
 				return nil, err
 			}
-			mark.Color = plotutil.Color(i)
+			mark.Color = seriesColor(i)
 			mark.Width = vg.Points(0.75)
 			mark.Dashes = []vg.Length{vg.Points(3), vg.Points(3)}
 			p.Add(mark)

@@ -249,8 +249,8 @@ func (s *Sweep) Plot() (*plot.Plot, error) {
 	p.Add(zero)
 
 	for mi, m := range s.Methods {
-		col := plotutil.Color(mi)
-		dashes := plotutil.Dashes(mi / len(plotutil.DefaultColors))
+		col := seriesColor(mi)
+		dashes := plotutil.Dashes(seriesRound(mi))
 		shape := plotutil.Shape(mi)
 		var line *plotter.Line
 		var marks *plotter.Scatter
