@@ -12,10 +12,15 @@
 // difference. The script plots the training loss and the gradient norm
 // against the step in a window of --set window=W steps (default steps/10)
 // on each side of the expansion (expand_train_loss and expand_grad_norm,
-// PNG and SVG; train_loss has the whole runs), writes the comparison table and prints, for each run and
-// each metric, the mean over the W steps before the expansion and the
-// largest value in the W steps after it. The paper reports a spike in the
-// training loss after stacking and none after interpolation.
+// PNG and SVG; train_loss has the whole runs), writes the comparison
+// table and prints, for each run and each metric, the mean over the W
+// steps before the expansion and, after it, the value at the first step,
+// the mean and the largest value. The two runs draw the same batches (same
+// seed), so the first step after the expansion is the same batch for
+// both, and its training loss is that of the freshly grown model before
+// any update: the growth operator's own effect, free of batch noise. The
+// paper reports a spike in the training loss after stacking and none
+// after interpolation.
 //
 //	workbench run scripts/bert_expand.go [--set steps=600,layers=12,from=6,at=0.5,window=60,...]
 package main
@@ -75,29 +80,46 @@ func main() {
 		curves, err := wb.PlotSteps("expand_"+metric, metric, lo, hi, dirs...)
 		wb.Check(err)
 		for _, c := range curves {
-			before, after := aroundStep(c, step)
-			fmt.Printf("%-13s %-10s mean %.4f before, max %.4f after (%+.4f)\n", c.Name, metric, before, after, after-before)
+			w := around(c, step)
+			fmt.Printf("%-13s %-10s mean %.4f before; after: first %.4f, mean %.4f, max %.4f\n", c.Name, metric, w.before, w.first, w.mean, w.max)
 		}
 	}
 }
 
-// aroundStep returns the mean of c's values at steps up to step and the
-// largest value after it. (No named results: the interpreter keeps their
-// values from one call to the next.)
-func aroundStep(c wb.StepCurve, step int) (float64, float64) {
-	n := 0
-	before, after := 0.0, -1e300
+// window summarises a metric on the two sides of an expansion: its mean
+// over the steps up to it, and its value at the first step after it, mean
+// and largest value over the steps after it.
+type window struct {
+	before, first, mean, max float64
+}
+
+// around returns the window of c around the expansion after step. (No
+// named results: the interpreter keeps their values from one call to the
+// next.)
+func around(c wb.StepCurve, step int) window {
+	w := window{max: -1e300}
+	nb, na := 0, 0
 	for i, s := range c.Steps {
 		v := c.Values[i]
 		if s <= step {
-			before += v
-			n++
-		} else if v > after {
-			after = v
+			w.before += v
+			nb++
+			continue
+		}
+		if na == 0 {
+			w.first = v
+		}
+		w.mean += v
+		na++
+		if v > w.max {
+			w.max = v
 		}
 	}
-	if n > 0 {
-		before /= float64(n)
+	if nb > 0 {
+		w.before /= float64(nb)
 	}
-	return before, after
+	if na > 0 {
+		w.mean /= float64(na)
+	}
+	return w
 }

@@ -118,6 +118,15 @@ func PlotSteps(curves []StepCurve, metric string) (*plot.Plot, error) {
 			p.Add(mark)
 		}
 	}
-	p.X.Tick.Marker, p.Y.Tick.Marker = linearTicks{}, linearTicks{}
+	// A margin below the data, and room above it for the legend (one line
+	// per run), so that neither a peak nor the legend hides the other.
+	span := ymax - ymin
+	if span == 0 {
+		span = math.Max(math.Abs(ymax), 1)
+	}
+	p.Y.Min = ymin - 0.03*span
+	p.Y.Max = ymax + (0.05+0.07*float64(len(curves)))*span
+	p.X.Tick.Marker = linearTicks{}
+	p.Y.Tick.Marker = ticksWithin{min: ymin - 0.03*span, max: ymax + 0.03*span, Ticker: linearTicks{}}
 	return p, nil
 }
