@@ -58,6 +58,7 @@ func TestRunShippedScripts(t *testing.T) {
 		"bert_expand.go":  {"stacking", "interpolation"},
 		"bert_lvpsk.go":   {"baseline", "lvps", "lvpsk0", "lvpsk5", "lvpsk10"},
 		"bert_compare.go": {"baseline-s1", "apollo-s1", "stack-s1", "mslt-s1"},
+		"bert_grow.go":    {"small1", "continue1", "stacking", "interpolation"},
 	}
 	scripts, err := filepath.Glob("../../scripts/*.go")
 	if err != nil || len(scripts) == 0 {
@@ -78,6 +79,9 @@ func TestRunShippedScripts(t *testing.T) {
 			}
 			if name == "bert_compare.go" {
 				args = append(args, "--set", "seeds=1")
+			}
+			if name == "bert_grow.go" {
+				args = append(args, "--set", "small-steps=4")
 			}
 			code, stdout, stderr := run(args...)
 			if code != 0 {
