@@ -7,7 +7,7 @@
 #                 gradient norm around the expansion
 #   bert_lvpsk    Apollo with lvps(k), k = 0, 5, 10, against the official LVPS
 #   bert_compare  baseline, Apollo, stacking and MSLT at equal FLOPs, 3 seeds
-#   bert_grow     a 6-layer BERT trained 3000 steps, grown to 12 by stacking
+#   bert_grow     a 6-layer BERT trained 2000 steps, grown to 12 by stacking
 #                 and by interpolation (and continued at 6), 300 steps each
 #
 #   scripts/bert.sh                               # defaults below
@@ -23,7 +23,7 @@ OUT=${OUT:-checkpoints/bert}
 VOCAB=${VOCAB:-8192}
 EXPERIMENTS=${EXPERIMENTS:-bert_expand bert_lvpsk bert_compare bert_grow}
 SET=${SET:-layers=12,dim=128,heads=4,seq=128,batch=16,steps=600,eval-every=25,eval-batches=8,threads=2,ckpt-minutes=0}
-GROW_SET=${GROW_SET:-layers=12,dim=128,heads=4,seq=128,batch=16,small-steps=3000,steps=300,eval-every=10,eval-batches=8,threads=2,ckpt-minutes=0}
+GROW_SET=${GROW_SET:-layers=12,dim=128,heads=4,seq=128,batch=16,small-steps=2000,steps=300,eval-every=10,eval-batches=8,threads=2,ckpt-minutes=0}
 WB="$OUT/workbench"
 mkdir -p "$OUT"
 go build -o "$WB" ./cmd/workbench

@@ -2,7 +2,7 @@
 
 // Growing a trained BERT, the setting of the paper's expansion figure: a
 // BERT of --set from=N layers (default layers/2, 6 of 12) trains for
-// --set small-steps=S steps (default 3000) until it has left the unigram
+// --set small-steps=S steps (default 2000) until it has left the unigram
 // plateau; then three runs start from it (--grow-from) and train
 // --set steps=M steps (default 300) each: one grown to --set layers=L by
 // stacking (blocks 0..N-1, then 0..N-1 again), one grown by interpolation
@@ -24,7 +24,7 @@
 // released checkpoint does; the control shows what that restart alone
 // costs.
 //
-//	workbench run scripts/bert_grow.go [--set small-steps=3000,steps=300,layers=12,from=6,...]
+//	workbench run scripts/bert_grow.go [--set small-steps=2000,steps=300,layers=12,from=6,...]
 package main
 
 import (
@@ -41,7 +41,7 @@ func main() {
 	if from < 1 || from >= cfg.Layers {
 		wb.Fatalf("--set from=%d: want 1 to layers-1 = %d", from, cfg.Layers-1)
 	}
-	smallSteps := wb.Int("small-steps", 3000)
+	smallSteps := wb.Int("small-steps", 2000)
 	if smallSteps < 1 {
 		wb.Fatalf("--set small-steps=%d: want at least 1", smallSteps)
 	}
