@@ -1,6 +1,7 @@
 package script
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"io"
 	"reflect"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -448,24 +450,42 @@ func (e *ExitError) Error() string {
 
 // traceWriter is the interpreter's standard error. It keeps the functions
 // of a panic, which the interpreter prints as one line per frame,
-// "file:line:col: panic: pkg.Func(...)", and passes all other output on.
+// "file:line:col: panic: pkg.Func(...)", while the panicking goroutine
+// unwinds, and passes all other output on. Frames are kept per goroutine,
+// so that panics of several goroutines at once do not mix.
 type traceWriter struct {
 	out    io.Writer
 	mu     sync.Mutex
-	frames []string // functions of the last panic, innermost first
+	frames map[uint64][]string // goroutine id -> functions of its last panic, innermost first
 }
 
-// take returns the functions of the last panic and forgets them.
+// take returns the functions of the last panic of the calling goroutine
+// and forgets them.
 func (w *traceWriter) take() []string {
+	id := goroutineID()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	f := w.frames
-	w.frames = nil
+	f := w.frames[id]
+	delete(w.frames, id)
 	return f
 }
 
-// reset forgets the last panic.
+// reset forgets the last panic of the calling goroutine.
 func (w *traceWriter) reset() { w.take() }
+
+// goroutineID returns the id of the calling goroutine, read from the
+// first line of its stack trace ("goroutine 12 [running]:"), or 0.
+// It is called only around calls into interpreted code and on panics.
+func goroutineID() uint64 {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b = bytes.TrimPrefix(b, []byte("goroutine "))
+	if i := bytes.IndexByte(b, ' '); i >= 0 {
+		b = b[:i]
+	}
+	id, _ := strconv.ParseUint(string(b), 10, 64)
+	return id
+}
 
 func (w *traceWriter) Write(b []byte) (int, error) {
 	line := strings.TrimSpace(string(b))
@@ -474,8 +494,12 @@ func (w *traceWriter) Write(b []byte) (int, error) {
 		if j := strings.IndexByte(fn, '.'); j >= 0 {
 			fn = fn[j+1:]
 		}
+		id := goroutineID()
 		w.mu.Lock()
-		w.frames = append(w.frames, fn)
+		if w.frames == nil {
+			w.frames = make(map[uint64][]string)
+		}
+		w.frames[id] = append(w.frames[id], fn)
 		w.mu.Unlock()
 		return len(b), nil
 	}
