@@ -85,14 +85,16 @@ func (l *Loader) newInterp(h *host, syms *symbolSet, name string) (*interp.Inter
 }
 
 // goroutine runs f, the body of a go statement of interpreted code or a
-// function given to time.AfterFunc, and recovers its panic: the first one is kept and stops the running code.
+// function given to time.AfterFunc, and recovers its panic: the first
+// panic of any such goroutine is kept and stops the running code.
 func (h *host) goroutine(f func()) {
+	id := h.trace.enter()
 	defer func() {
+		frames := h.trace.leave(id)
 		r := recover()
 		if r == nil {
 			return
 		}
-		frames := h.trace.take()
 		// The outermost frame is the function literal guardGo wrote.
 		if n := len(frames); n > 1 && strings.HasSuffix(frames[n-1], ".func") {
 			frames = frames[:n-1]
@@ -451,31 +453,55 @@ func (e *ExitError) Error() string {
 // traceWriter is the interpreter's standard error. It keeps the functions
 // of a panic, which the interpreter prints as one line per frame,
 // "file:line:col: panic: pkg.Func(...)", while the panicking goroutine
-// unwinds, and passes all other output on. Frames are kept per goroutine,
-// so that panics of several goroutines at once do not mix.
+// unwinds, and passes all other output on. A goroutine started by
+// interpreted code (see host.goroutine) has its own frames, so that panics
+// of several goroutines at once do not mix; all other code, which the
+// interpreter may run in a goroutine of its own, shares one list.
 type traceWriter struct {
-	out    io.Writer
-	mu     sync.Mutex
-	frames map[uint64][]string // goroutine id -> functions of its last panic, innermost first
+	out     io.Writer
+	mu      sync.Mutex
+	frames  []string            // functions of the last panic, innermost first
+	guarded map[uint64][]string // the same per goroutine started by interpreted code
 }
 
-// take returns the functions of the last panic of the calling goroutine
-// and forgets them.
+// take returns the functions of the last panic outside the goroutines
+// started by interpreted code and forgets them.
 func (w *traceWriter) take() []string {
-	id := goroutineID()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	f := w.frames[id]
-	delete(w.frames, id)
+	f := w.frames
+	w.frames = nil
 	return f
 }
 
-// reset forgets the last panic of the calling goroutine.
+// reset forgets the last panic outside the goroutines started by
+// interpreted code.
 func (w *traceWriter) reset() { w.take() }
+
+// enter gives the calling goroutine its own frames until leave.
+func (w *traceWriter) enter() uint64 {
+	id := goroutineID()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.guarded == nil {
+		w.guarded = make(map[uint64][]string)
+	}
+	w.guarded[id] = nil
+	return id
+}
+
+// leave returns the frames of goroutine id's panic and forgets them.
+func (w *traceWriter) leave(id uint64) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	f := w.guarded[id]
+	delete(w.guarded, id)
+	return f
+}
 
 // goroutineID returns the id of the calling goroutine, read from the
 // first line of its stack trace ("goroutine 12 [running]:"), or 0.
-// It is called only around calls into interpreted code and on panics.
+// It is called when interpreted code starts a goroutine and on panics.
 func goroutineID() uint64 {
 	var buf [64]byte
 	b := buf[:runtime.Stack(buf[:], false)]
@@ -496,10 +522,11 @@ func (w *traceWriter) Write(b []byte) (int, error) {
 		}
 		id := goroutineID()
 		w.mu.Lock()
-		if w.frames == nil {
-			w.frames = make(map[uint64][]string)
+		if f, ok := w.guarded[id]; ok {
+			w.guarded[id] = append(f, fn)
+		} else {
+			w.frames = append(w.frames, fn)
 		}
-		w.frames[id] = append(w.frames[id], fn)
 		w.mu.Unlock()
 		return len(b), nil
 	}

@@ -238,6 +238,7 @@ func TestSandboxAllowlist(t *testing.T) {
 // TestGoroutinePanic checks that a panic in a goroutine started by a
 // script, by a plugin or by a session's input is reported as a panic of
 // the code, naming the file and function, instead of ending the process.
+// Several goroutines panic at once: each panic names only its own frames.
 func TestGoroutinePanic(t *testing.T) {
 	src := `package main
 
@@ -249,7 +250,7 @@ func work(n int, xs ...int) {
 
 func main() {
 	done := make(chan bool)
-	for i := 0; i < 3; i++ {
+	for i := 0; i < 8; i++ {
 		go work(i+5, 1, 2)
 	}
 	go func() { done <- true }()
