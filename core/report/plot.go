@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -25,7 +26,11 @@ const (
 // Plot returns the validation-loss curves of the compared runs against x:
 // one line per run, one color per method and one dash pattern per seed of a
 // method, with the target loss as a thin gray line. Points with zero FLOPs
-// are left out of the log-scale FLOPs plot.
+// are left out of the log-scale FLOPs plot. The y-axis ends a little above
+// the highest first evaluation of any run: a later point above that (a
+// spike or a diverging run) would otherwise squeeze every curve into a
+// thin band, so it is drawn as a triangle on the top edge, and each run's
+// highest such point is labelled with its value.
 func (c *Comparison) Plot(x XAxis) (*plot.Plot, error) {
 	p := plot.New()
 	p.Y.Label.Text = "validation loss"
@@ -46,6 +51,12 @@ func (c *Comparison) Plot(x XAxis) (*plot.Plot, error) {
 	p.Add(plotter.NewGrid())
 
 	xmin, xmax := math.Inf(1), math.Inf(-1)
+	ymin, firstMax := math.Inf(1), math.Inf(-1)
+	type curve struct {
+		xys plotter.XYs
+		col color.Color
+	}
+	var curves []curve
 	for mi, m := range c.Methods {
 		for ri, rr := range m.Runs {
 			var xys plotter.XYs
@@ -66,6 +77,10 @@ func (c *Comparison) Plot(x XAxis) (*plot.Plot, error) {
 			if len(xys) == 0 {
 				continue
 			}
+			firstMax = math.Max(firstMax, xys[0].Y)
+			for _, xy := range xys {
+				ymin = math.Min(ymin, xy.Y)
+			}
 			line, points, err := plotter.NewLinePoints(xys)
 			if err != nil {
 				return nil, fmt.Errorf("run %s: %v", rr.Run.Name, err)
@@ -79,6 +94,7 @@ func (c *Comparison) Plot(x XAxis) (*plot.Plot, error) {
 			points.Radius = vg.Points(1.5)
 			p.Add(line, points)
 			p.Legend.Add(fmt.Sprintf("%s seed %d", m.Method, rr.Run.Seed), line)
+			curves = append(curves, curve{xys, col})
 		}
 	}
 	if xmin > xmax {
@@ -95,6 +111,48 @@ func (c *Comparison) Plot(x XAxis) (*plot.Plot, error) {
 	}
 	p.Add(target)
 	p.Legend.Add("target "+fmtLoss(c.Target), target)
+
+	span := math.Max(firstMax-math.Min(ymin, c.Target), 1e-3)
+	top := firstMax + 0.04*span // where points above the axis are drawn
+	var first *plotter.Scatter
+	for _, cv := range curves {
+		var off plotter.XYs
+		highest := plotter.XY{Y: math.Inf(-1)}
+		for _, xy := range cv.xys {
+			if xy.Y > top {
+				off = append(off, plotter.XY{X: xy.X, Y: top})
+				if xy.Y > highest.Y {
+					highest = xy
+				}
+			}
+		}
+		if len(off) == 0 {
+			continue
+		}
+		marks, err := plotter.NewScatter(off)
+		if err != nil {
+			return nil, err
+		}
+		marks.Color = cv.col
+		marks.Shape = draw.PyramidGlyph{}
+		marks.Radius = vg.Points(3.5)
+		value, err := plotter.NewLabels(plotter.XYLabels{
+			XYs:    plotter.XYs{{X: highest.X, Y: top}},
+			Labels: []string{strconv.FormatFloat(highest.Y, 'f', 2, 64)},
+		})
+		if err != nil {
+			return nil, err
+		}
+		value.Offset = vg.Point{X: vg.Points(6), Y: -vg.Points(4)}
+		p.Add(marks, value)
+		if first == nil {
+			first = marks
+		}
+	}
+	if first != nil {
+		p.Legend.Add("above the axis (value)", first)
+		p.Y.Max = top + 0.03*span
+	}
 	return p, nil
 }
 

@@ -9,11 +9,14 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -648,5 +651,73 @@ func TestFinalValBPB(t *testing.T) {
 	}
 	if got := old.FinalValBPB(); !math.IsNaN(got) {
 		t.Errorf("a log without val_bpb: FinalValBPB = %v, want NaN", got)
+	}
+}
+
+// A point above every run's first evaluation is drawn on the top edge of
+// the loss plot and labelled with its value, instead of stretching the
+// y-axis; without one the axis spans the data.
+func TestPlotPointsAboveTheAxis(t *testing.T) {
+	tests := []struct {
+		name   string
+		losses []float64 // the second run's validation losses; the reference's are 5, 4, 3
+		labels []string  // the labels of points above the axis (each run's highest)
+	}{
+		{"no spike", []float64{5.5, 4, 3.5}, nil},
+		{"one spike", []float64{5.5, 12.034, 3.5}, []string{"12.03"}},
+		{"the highest of two", []float64{5.5, 9, 14.5, 3.5}, []string{"14.50"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ref := curve([3]float64{100, 1, 5}, [3]float64{200, 2, 4}, [3]float64{300, 3, 3})
+			ref.Name, ref.Method, ref.Seed = "b", "baseline", 1
+			var pts [][3]float64
+			for i, l := range tt.losses {
+				pts = append(pts, [3]float64{float64(100 * (i + 1)), float64(i + 1), l})
+			}
+			run := curve(pts...)
+			run.Name, run.Method, run.Seed = "a", "apollo", 1
+			c, err := Compare([]*Run{ref, run}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, x := range []XAxis{ByFLOPs, ByWall} {
+				p, err := c.Plot(x)
+				if err != nil {
+					t.Fatal(err)
+				}
+				w, err := p.WriterTo(6*vg.Inch, 4*vg.Inch, "svg")
+				if err != nil {
+					t.Fatal(err)
+				}
+				var svg bytes.Buffer
+				if _, err := w.WriteTo(&svg); err != nil {
+					t.Fatal(err)
+				}
+				var texts []string
+				for _, m := range regexp.MustCompile(`>([^<]*)</text>`).FindAllStringSubmatch(svg.String(), -1) {
+					texts = append(texts, m[1])
+				}
+				legend := slices.Contains(texts, "above the axis (value)")
+				if legend != (tt.labels != nil) {
+					t.Errorf("axis %d: legend entry for points above the axis: %v, want %v", x, legend, tt.labels != nil)
+				}
+				for _, l := range tt.labels {
+					if !slices.Contains(texts, l) {
+						t.Errorf("axis %d: no label %q among the texts %q", x, l, texts)
+					}
+				}
+				if slices.Contains(texts, "9.00") {
+					t.Errorf("axis %d: a point above the axis that is not its run's highest is labelled", x)
+				}
+				highest := slices.Max(tt.losses)
+				if clipped := p.Y.Max < highest; clipped != (tt.labels != nil) {
+					t.Errorf("axis %d: y-axis up to %g with a highest point of %g", x, p.Y.Max, highest)
+				}
+				if p.Y.Max < 5.5 {
+					t.Errorf("axis %d: y-axis up to %g, below the first evaluation 5.5", x, p.Y.Max)
+				}
+			}
+		})
 	}
 }
