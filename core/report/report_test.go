@@ -577,18 +577,29 @@ func TestTicksExact(t *testing.T) {
 	}
 }
 
-// Every axis of every plot of a comparison labels its ticks with their
-// values.
-func TestPlotAxesExact(t *testing.T) {
-	c, err := Compare(loadRuns(t, allRuns...), Options{})
+// comparisonPlots compares runs and returns the comparison's plots,
+// indexed by XAxis.
+func comparisonPlots(t *testing.T, runs []*Run) []*plot.Plot {
+	t.Helper()
+	c, err := Compare(runs, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	var plots []*plot.Plot
 	for _, x := range []XAxis{ByFLOPs, ByWall} {
 		p, err := c.Plot(x)
 		if err != nil {
 			t.Fatal(err)
 		}
+		plots = append(plots, p)
+	}
+	return plots
+}
+
+// Every axis of every plot of a comparison labels its ticks with their
+// values.
+func TestPlotAxesExact(t *testing.T) {
+	for x, p := range comparisonPlots(t, loadRuns(t, allRuns...)) {
 		for _, ax := range []struct {
 			name string
 			axis *plot.Axis
@@ -677,15 +688,8 @@ func TestPlotPointsAboveTheAxis(t *testing.T) {
 			}
 			run := curve(pts...)
 			run.Name, run.Method, run.Seed = "a", "apollo", 1
-			c, err := Compare([]*Run{ref, run}, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, x := range []XAxis{ByFLOPs, ByWall} {
-				p, err := c.Plot(x)
-				if err != nil {
-					t.Fatal(err)
-				}
+			for x, p := range comparisonPlots(t, []*Run{ref, run}) {
+				checkTicks(t, fmt.Sprintf("plot %d, y axis", x), p.Y.Tick.Marker, p.Y.Min, p.Y.Max)
 				w, err := p.WriterTo(6*vg.Inch, 4*vg.Inch, "svg")
 				if err != nil {
 					t.Fatal(err)
