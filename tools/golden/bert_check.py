@@ -58,12 +58,27 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(1)
     m = load(a.dir, getattr(torch, a.dtype))
+    with open(os.path.join(a.dir, "config.json")) as f:
+        hc = json.load(f)
+    max_pos, vocab = hc["max_position_embeddings"], hc["vocab_size"]
     total, n, k = 0.0, 0, 0
     with torch.no_grad(), open(a.masks) as f:
-        for line in f:
-            rec = json.loads(line)
-            ids = torch.tensor([rec["input_ids"]])
-            labels = torch.tensor([rec["labels"]])
+        for lineno, line in enumerate(f, 1):
+            try:
+                rec = json.loads(line)
+                seq, lab = rec["input_ids"], rec["labels"]
+            except (ValueError, KeyError, TypeError) as e:
+                raise SystemExit("%s:%d: want a JSON object with input_ids and labels: %s" % (a.masks, lineno, e))
+            if len(seq) != len(lab) or not 0 < len(seq) <= max_pos:
+                raise SystemExit("%s:%d: %d input_ids and %d labels; want as many of each, 1 to max_position_embeddings = %d of %s"
+                                 % (a.masks, lineno, len(seq), len(lab), max_pos, a.dir))
+            if not all(isinstance(t, int) and 0 <= t < vocab for t in seq):
+                raise SystemExit("%s:%d: an input id outside the vocabulary of %d of %s" % (a.masks, lineno, vocab, a.dir))
+            if not all(isinstance(t, int) and (t == bert.IGNORE or 0 <= t < vocab) for t in lab):
+                raise SystemExit("%s:%d: a label neither %d nor within the vocabulary of %d of %s"
+                                 % (a.masks, lineno, bert.IGNORE, vocab, a.dir))
+            ids = torch.tensor([seq])
+            labels = torch.tensor([lab])
             logits = m(ids)[0]
             losses = F.cross_entropy(logits, labels[0], ignore_index=bert.IGNORE, reduction="none")
             sel = labels[0] != bert.IGNORE
